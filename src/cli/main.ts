@@ -1,0 +1,31 @@
+// The `lockstep` command line: wiring only. Each command lives in its own module that
+// exports `register(program)`; the work itself is done by the modules they call.
+import { Command, CommanderError } from 'commander';
+import { UserError } from './errors.js';
+import { VERSION } from './version.js';
+
+type Registrar = (program: Command) => void;
+
+const program = new Command('lockstep')
+  .description('Guided, recorded, verifiable runbooks for Kubernetes control-plane installs')
+  .version(VERSION)
+  .showHelpAfterError()
+  .exitOverride();
+
+const modules: (() => Promise<{ register: Registrar }>)[] = [
+  // One line per command module; keep in the order `lockstep --help` lists them.
+];
+for (const load of modules) (await load()).register(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  if (err instanceof CommanderError) process.exit(err.exitCode);
+  if (err instanceof UserError) {
+    process.stderr.write(`lockstep: ${err.message}\n`);
+    process.exit(err.exitCode);
+  }
+  // Anything else is a bug in lockstep: say so, with the stack, so it can be reported.
+  process.stderr.write(`lockstep: internal error (please report): ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+  process.exit(70);
+}

@@ -1,0 +1,83 @@
+// The one event stream. Everything that happens in a session is one of these; the reducer
+// folds them into the store the UI renders, the recorder appends them to disk, and replay
+// feeds the recorded ones back through the same reducer.
+//
+// `t` is milliseconds since the session started, from a monotonic clock.
+// Add kinds freely; every consumer's switch ends in `assertNever`, so the compiler lists
+// the places a new kind must be handled.
+
+export type StepStatus = 'pending' | 'running' | 'passed' | 'failed' | 'skipped' | 'rolled-back';
+export type NodeStatus = 'connecting' | 'connected' | 'lost' | 'refused' | 'closed';
+
+export type OperatorIntent =
+  | { kind: 'next' }
+  | { kind: 'run-to-gate' }
+  | { kind: 'pause' }
+  | { kind: 'resume' }
+  | { kind: 'skip'; step: string }
+  | { kind: 'retry'; step: string }
+  | { kind: 'rollback'; toStep: string }
+  | { kind: 'interrupt' }
+  | { kind: 'accept-host-key'; node: string; fingerprint: string }
+  | { kind: 'approve'; step: string }
+  | { kind: 'quit' };
+
+export type EventBody =
+  | {
+      type: 'session.started';
+      version: string;
+      operator: string;
+      host: string;
+      startedAt: string; // ISO wall-clock time, for humans; `t` stays monotonic
+      runbooks: { name: string; file: string; sha256: string }[];
+      nodes: { name: string; address?: string; groups: string[] }[];
+      steps: { id: string; title: string; nodes: string[] }[];
+      cols: number;
+      rows: number;
+    }
+  | { type: 'node.connecting'; node: string }
+  | { type: 'node.connected'; node: string }
+  | { type: 'node.status'; node: string; status: NodeStatus; reason?: string }
+  | { type: 'hostkey.unknown'; node: string; fingerprint: string; keyType: string; knownHosts: string; line?: number; changed: boolean }
+  | { type: 'hostkey.accepted'; node: string; fingerprint: string; keyType: string; by: 'flag' | 'prompt' }
+  | { type: 'node.output'; node: string; data: string }
+  | { type: 'node.input'; nodes: string[]; data: string; redacted: boolean }
+  | { type: 'node.resized'; cols: number; rows: number }
+  | { type: 'step.started'; step: string }
+  | { type: 'block.started'; step: string; block: string; nodes: string[] }
+  | { type: 'block.finished'; step: string; block: string; node: string; exitCode: number | null; timedOut: boolean; interrupted: boolean }
+  | { type: 'file.diff'; step: string; block: string; node: string; path: string; existed: boolean; diff: string; changed: boolean }
+  | { type: 'file.written'; step: string; block: string; node: string; path: string }
+  | { type: 'file.restored'; step: string; block: string; node: string; path: string; removed: boolean }
+  | { type: 'gate.attempt'; step: string; block: string; node: string; attempt: number }
+  | {
+      type: 'gate.result';
+      step: string;
+      block: string;
+      node: string;
+      ok: boolean;
+      attempt: number;
+      exitCode: number | null;
+      /** Plain-words reason when not ok: exit code, pattern not matched, time-out. */
+      reason?: string;
+      /** The last lines of output, for a failed gate. */
+      tail?: string;
+    }
+  | {
+      type: 'divergence';
+      step: string;
+      block: string;
+      majority: string[];
+      outliers: { node: string; diff: string }[];
+    }
+  | { type: 'step.finished'; step: string; status: StepStatus }
+  | { type: 'operator.intent'; intent: OperatorIntent }
+  | { type: 'notice'; level: 'info' | 'warn' | 'error'; message: string; node?: string }
+  | { type: 'session.ended'; status: 'completed' | 'failed' | 'aborted' | 'interrupted' };
+
+export type LockstepEvent = EventBody & { t: number };
+export type EventType = LockstepEvent['type'];
+
+export function assertNever(x: never): never {
+  throw new Error(`unhandled event: ${JSON.stringify(x)}`);
+}
