@@ -14,6 +14,11 @@ const program = new Command('lockstep')
 
 const modules: (() => Promise<{ register: Registrar }>)[] = [
   // One line per command module; keep in the order `lockstep --help` lists them.
+  () => import('./lint.js'),
+  () => import('./plan.js'),
+  () => import('./run.js'),
+  () => import('./lab.js'),
+  () => import('./certs.js'),
 ];
 for (const load of modules) (await load()).register(program);
 

@@ -41,6 +41,8 @@ interface BlockBase {
   targets?: TargetSelector;
   /** Per-block time limit in milliseconds, if given. */
   timeoutMs?: number;
+  /** Where each attribute (`on`, `path`, `expect`, the kind word …) is written, for messages. */
+  attrPos?: Record<string, SourcePos>;
 }
 
 export interface RunBlock extends BlockBase {
@@ -81,7 +83,7 @@ export interface SanCheckBlock extends BlockBase {
 export type Block = RunBlock | FileBlock | VerifyBlock | RollbackBlock | SanCheckBlock;
 
 export interface Step {
-  /** Stable id: explicit (`<!-- step: id=… -->`) or the heading's slug, -2, -3 for repeats. */
+  /** Stable id: explicit (`<!-- lockstep: id=… -->`) or the heading's slug, -2, -3 for repeats. */
   id: string;
   title: string;
   /** Heading depth of the step (2 for `##`). */
@@ -91,6 +93,21 @@ export interface Step {
   explanation: string;
   targets?: TargetSelector;
   blocks: Block[];
+  /** Where each attribute of the step's `<!-- lockstep: … -->` comment is written. */
+  attrPos?: Record<string, SourcePos>;
+  /** Maps offsets in `explanation` back to the file (see ProseSegment). */
+  explanationMap?: ProseSegment[];
+}
+
+/**
+ * Prose strings (explanation, intro) are verbatim slices of the file joined by blank lines.
+ * Each segment says where its slice starts in the string (`offset`) and in the file, so a
+ * position inside the prose can be reported as file:line:col.
+ */
+export interface ProseSegment {
+  offset: number;
+  line: number;
+  column: number;
 }
 
 export interface VariableDecl {
@@ -117,6 +134,10 @@ export interface Runbook {
   steps: Step[];
   /** The prose before the first step (introduction), Markdown. */
   intro: string;
+  /** Maps offsets in `intro` back to the file. */
+  introMap?: ProseSegment[];
+  /** Where front matter keys sit (key → position), for messages about them. */
+  frontMatterPos?: Record<string, SourcePos>;
 }
 
 /** A problem found in a runbook or inventory; the CLI prints `file:line:col: message; hint`. */

@@ -20,7 +20,13 @@ export type OperatorIntent =
   | { kind: 'interrupt' }
   | { kind: 'accept-host-key'; node: string; fingerprint: string }
   | { kind: 'approve'; step: string }
-  | { kind: 'quit' };
+  | { kind: 'quit' }
+  /** Keystrokes typed by the operator, to be written to these nodes' panes (focus or broadcast). */
+  | { kind: 'input'; nodes: string[]; data: string }
+  /** The UI laid out its panes at this size: resize these nodes' PTYs (all when `nodes` is absent). */
+  | { kind: 'resize'; cols: number; rows: number; nodes?: string[] }
+  /** Move the cursor to this step without running anything (start at / resume from). */
+  | { kind: 'goto'; step: string };
 
 export type EventBody =
   | {
@@ -31,7 +37,8 @@ export type EventBody =
       startedAt: string; // ISO wall-clock time, for humans; `t` stays monotonic
       runbooks: { name: string; file: string; sha256: string }[];
       nodes: { name: string; address?: string; groups: string[] }[];
-      steps: { id: string; title: string; nodes: string[] }[];
+      /** `explanation` is the step's Markdown prose, so the UI (live or replayed) can show it. */
+      steps: { id: string; title: string; nodes: string[]; explanation?: string }[];
       cols: number;
       rows: number;
     }
@@ -42,7 +49,8 @@ export type EventBody =
   | { type: 'hostkey.accepted'; node: string; fingerprint: string; keyType: string; by: 'flag' | 'prompt' }
   | { type: 'node.output'; node: string; data: string }
   | { type: 'node.input'; nodes: string[]; data: string; redacted: boolean }
-  | { type: 'node.resized'; cols: number; rows: number }
+  /** Pane PTYs resized; `nodes` absent means every node. */
+  | { type: 'node.resized'; cols: number; rows: number; nodes?: string[] }
   | { type: 'step.started'; step: string }
   | { type: 'block.started'; step: string; block: string; nodes: string[] }
   | { type: 'block.finished'; step: string; block: string; node: string; exitCode: number | null; timedOut: boolean; interrupted: boolean }
@@ -69,8 +77,20 @@ export type EventBody =
       block: string;
       majority: string[];
       outliers: { node: string; diff: string }[];
+      /** True when no group was larger than the others: `majority` is then the group of the
+       * first node in inventory order, used as the reference. */
+      tie?: boolean;
     }
-  | { type: 'step.finished'; step: string; status: StepStatus }
+  | { type: 'step.finished'; step: string; status: StepStatus; reason?: string }
+  /** Rolling this step back: its rollback blocks run, then its files are restored. */
+  | { type: 'rollback.started'; step: string }
+  /**
+   * The engine is idle and waits for an operator intent: `approval` before running `step`
+   * (next/approve/run-to-gate/skip), `failed` after `step` failed (retry/skip/rollback/quit),
+   * `paused` between blocks (resume), `gate` after run-to-gate reached a passed gate, `done`
+   * after the last step (rollback/retry/goto/quit); `step` is absent then.
+   */
+  | { type: 'engine.waiting'; reason: 'approval' | 'failed' | 'paused' | 'gate' | 'done'; step?: string }
   | { type: 'operator.intent'; intent: OperatorIntent }
   | { type: 'notice'; level: 'info' | 'warn' | 'error'; message: string; node?: string }
   | { type: 'session.ended'; status: 'completed' | 'failed' | 'aborted' | 'interrupted' };

@@ -49,5 +49,10 @@ export interface NodeSession {
   removeFile(path: string): Promise<void>;
   /** The mode and owner of an existing file, or null, so rollback can restore them. */
   statFile(path: string): Promise<{ mode: number; owner: string } | null>;
+  /**
+   * Whether the pane's terminal has echo off in line mode right now (a password prompt), so
+   * typed input can be redacted. Both real transports provide it; test doubles may not.
+   */
+  echoOff?(): boolean;
   close(): Promise<void>;
 }

@@ -1,0 +1,182 @@
+// `lockstep run <runbook…> -i inventory`: runs the plan on every node in live panes. With a
+// TTY (and without --no-tui) the TUI shows it; otherwise headless output with node prefixes.
+// Wiring only: the engine drives, transports connect, the recorder writes.
+import { hostname, userInfo } from 'node:os';
+import type { Command } from 'commander';
+import { createEngine, findStep, runHeadless, type ConnectContext, type Engine } from '../engine/index.js';
+import { loadInventory, type Inventory, type Node } from '../inventory/index.js';
+import { defaultRecordingPath, Recorder } from '../record/index.js';
+import { buildPlan, hasErrors, loadRunbooks, type Plan } from '../runbook/index.js';
+import type { SanChecker } from '../steps/index.js';
+import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../transport/index.js';
+import { printDiagnostics } from './diagnostics.js';
+import { UserError } from './errors.js';
+import { VERSION } from './version.js';
+
+interface RunOptions {
+  inventory: string;
+  tui: boolean;
+  yes?: boolean;
+  record?: string;
+  var: Record<string, string>;
+  from?: string;
+  acceptNewHostKeys?: boolean;
+}
+
+function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
+  const eq = value.indexOf('=');
+  if (eq <= 0) throw new UserError(`--var ${value}: expected name=value`);
+  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
+}
+
+export function register(program: Command): void {
+  program
+    .command('run')
+    .description('run runbooks on every node at once in live panes, with gates, diffs, divergence checks and rollback')
+    .argument('<runbook...>', 'runbook Markdown files (required runbooks are added automatically)')
+    .requiredOption('-i, --inventory <file>', 'inventory of nodes')
+    .option('--no-tui', 'print output line by line instead of the terminal UI (automatic without a TTY)')
+    .option('-y, --yes', 'run every step without asking; stop at the first failure')
+    .option('--record <path>', 'write the recording here (default $XDG_STATE_HOME/lockstep/recordings/)')
+    .option('--var <name=value>', 'set a variable (repeatable); inventory values win', collectVar, {} as Record<string, string>)
+    .option('--from <step>', 'start at this step (its id, or runbook/step-id)')
+    .option('--accept-new-host-keys', 'trust SSH host keys that known_hosts does not list yet (they are added and recorded); changed keys are always refused')
+    .action(async (paths: string[], opts: RunOptions) => {
+      process.exitCode = await runCommand(paths, opts);
+    });
+}
+
+function loadPlan(paths: string[], opts: RunOptions): { plan: Plan; inventory: Inventory } {
+  const loaded = loadRunbooks(paths);
+  const inv = loadInventory(opts.inventory);
+  const diagnostics = [...loaded.diagnostics, ...inv.diagnostics];
+  let plan: Plan | undefined;
+  if (inv.value && !hasErrors(diagnostics)) {
+    const r = buildPlan(loaded.value ?? [], inv.value, { vars: opts.var });
+    diagnostics.push(...r.diagnostics);
+    plan = r.plan;
+  }
+  const failed = printDiagnostics(diagnostics, process.stderr);
+  if (failed || !plan || !inv.value) throw new UserError('nothing was run; fix the errors above (`lockstep lint` checks runbooks)', 1);
+  return { plan, inventory: inv.value };
+}
+
+/** Opens one node's session, turning host-key outcomes into events. */
+function connector(inventory: Inventory, opts: RunOptions, interactive: () => boolean, size: { cols: number; rows: number }) {
+  const byName = new Map(inventory.nodes.map((n) => [n.name, n]));
+  return async (name: string, ctx: ConnectContext): Promise<NodeSession> => {
+    const node = byName.get(name) as Node;
+    if (node.transport === 'local') return connectLocal(node, size);
+    let prompted = false;
+    try {
+      const session = await connectSsh(node, {
+        ...size,
+        knownHostsFile: inventory.knownHosts,
+        acceptNewHostKey: opts.acceptNewHostKeys
+          ? true
+          : interactive()
+            ? async (facts) => {
+                ctx.emit({ type: 'hostkey.unknown', node: name, fingerprint: facts.fingerprint, keyType: facts.keyType, knownHosts: facts.knownHosts, changed: false });
+                prompted = true;
+                return ctx.askHostKey(facts.fingerprint);
+              }
+            : false,
+      });
+      for (const k of session.hostKeys) {
+        if (k.status === 'accepted') ctx.emit({ type: 'hostkey.accepted', node: name, fingerprint: k.fingerprint, keyType: k.keyType, by: prompted ? 'prompt' : 'flag' });
+      }
+      return session;
+    } catch (err) {
+      if (err instanceof HostKeyError && !prompted) {
+        ctx.emit({ type: 'hostkey.unknown', node: name, fingerprint: err.facts.fingerprint, keyType: err.facts.keyType, knownHosts: err.facts.knownHosts, line: err.line, changed: err.reason !== 'unknown' });
+      }
+      throw err;
+    }
+  };
+}
+
+/** The SAN check from src/certs, as the engine's san-check gate wants it. */
+const sanCheck: SanChecker = async ({ session, options }) => {
+  const certs = await import('../certs/index.js');
+  const result = await certs.runSanCheck(certs.parseSanCheckOptions(options), session, new Date());
+  return {
+    ok: result.ok,
+    reason: result.ok ? undefined : result.summary,
+    details: result.findings.map((f) => `${f.title}: ${f.fix}`).join('\n') || undefined,
+  };
+};
+
+async function tryTui(engine: Engine): Promise<{ done: Promise<unknown>; unmount(): void } | null> {
+  try {
+    const ui = await import('../ui/index.js');
+    const tui = ui.startTui({ source: engine, history: engine.history(), dispatch: (i) => engine.dispatch(i) });
+    return { done: tui.waitUntilExit(), unmount: () => tui.unmount() };
+  } catch (err) {
+    process.stderr.write(`lockstep: the terminal UI is not available (${err instanceof Error ? err.message : String(err)}); running headless\n`);
+    return null;
+  }
+}
+
+export async function runCommand(paths: string[], opts: RunOptions): Promise<number> {
+  const { plan, inventory } = loadPlan(paths, opts);
+  if (opts.from !== undefined && findStep(plan.steps, opts.from) < 0) {
+    throw new UserError(`--from ${opts.from}: no such step; steps are: ${plan.steps.map((s) => s.id).join(', ')}`);
+  }
+  const tty = Boolean(process.stdout.isTTY && process.stdin.isTTY);
+  const wantTui = opts.tui !== false && tty;
+  const size = { cols: process.stdout.columns || 120, rows: process.stdout.rows || 32 };
+  const recordPath = opts.record ?? defaultRecordingPath(plan.runbooks.map((r) => r.name));
+  let recorder: Recorder;
+  try {
+    recorder = new Recorder(recordPath, { secrets: plan.secrets });
+  } catch (err) {
+    throw new UserError(`cannot write the recording ${recordPath}: ${(err as Error).message}; choose another place with --record`);
+  }
+  let tuiActive = false;
+  const engine = createEngine({
+    plan,
+    // Unknown host keys are asked about only when a TUI is there to answer.
+    connect: connector(inventory, opts, () => tuiActive, size),
+    autoApprove: opts.yes ?? false,
+    startAt: opts.from,
+    nodeVars: Object.fromEntries(inventory.nodes.map((n) => [n.name, n.vars])),
+    sanCheck,
+    meta: { version: VERSION, operator: userInfo().username, host: hostname(), ...size },
+  });
+  engine.subscribe((e) => {
+    recorder.write(e);
+    if (e.type === 'session.ended') recorder.close(e.t);
+  });
+
+  // Ctrl-C: first interrupts the running block on every node, a second one quits.
+  let interrupts = 0;
+  const onSigint = () => engine.dispatch(interrupts++ === 0 ? { kind: 'interrupt' } : { kind: 'quit' });
+  const onSigterm = () => engine.dispatch({ kind: 'quit' });
+  process.on('SIGINT', onSigint);
+  process.on('SIGTERM', onSigterm);
+  try {
+    const tui = wantTui ? await tryTui(engine) : null;
+    tuiActive = tui !== null;
+    if (tui) {
+      let finished = false;
+      const ended = engine.run().finally(() => (finished = true));
+      await Promise.race([tui.done, ended]);
+      if (!finished) engine.dispatch({ kind: 'quit' });
+      const end = await ended;
+      tui.unmount();
+      process.stderr.write(`lockstep: session ${end}; recording: ${recordPath}\n`);
+      return end === 'completed' ? 0 : end === 'failed' ? 1 : end === 'interrupted' ? 130 : 3;
+    }
+    process.stderr.write(`lockstep: recording to ${recordPath}\n`);
+    return await runHeadless(engine, {
+      secrets: plan.secrets,
+      out: process.stdout,
+      input: opts.yes ? undefined : process.stdin,
+      color: Boolean(process.stdout.isTTY) && !process.env.NO_COLOR,
+    });
+  } finally {
+    process.off('SIGINT', onSigint);
+    process.off('SIGTERM', onSigterm);
+    recorder.close();
+  }
+}

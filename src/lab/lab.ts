@@ -1,0 +1,187 @@
+// The lab's life cycle: up, down, status, reset. Each step is idempotent so a second `up`
+// only fills in what is missing, and `down` finds leftovers of a crashed run by name.
+import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { prepareBinDir } from './bindir.js';
+import type { LabConfig, LabNodeSpec } from './config.js';
+import { labConfig, netnsName } from './config.js';
+import { LabError } from './errors.js';
+import { ensureKeyPair, writeLabFiles } from './files.js';
+import { buildImage, imageReady, rootfsPath } from './image.js';
+import { checkSubnetFree, ensureBridge, ensureNodeNetwork, labNamespaces, labVeths, linkExists, removeAllNetwork, removeNodeNetwork } from './network.js';
+import {
+  bootNode, hostKey, isMounted, labMounts, mountNode, nodeRoot, personalize, stopNodesUnder, unmountAll, waitBooted, wipeNode,
+} from './nodes.js';
+import { checkPrereqs } from './prereqs.js';
+import { alive, nspawnsUnder } from './procs.js';
+import type { Progress } from './progress.js';
+import { run } from './run.js';
+import { readState, removeState, writeState, type LabState } from './state.js';
+
+export interface UpOptions {
+  controllers?: number;
+  progress: Progress;
+}
+
+function runningPid(cfg: LabConfig, name: string): number | undefined {
+  return nspawnsUnder(cfg.nodesDir).find((p) => p.root === nodeRoot(cfg, name))?.pid;
+}
+
+async function startNode(cfg: LabConfig, n: LabNodeSpec, progress: Progress): Promise<number> {
+  await ensureNodeNetwork(cfg, n);
+  const existing = runningPid(cfg, n.name);
+  if (existing) return existing;
+  await mountNode(cfg, n);
+  personalize(cfg, n, readFileSync(`${cfg.keyFile}.pub`, 'utf8'));
+  const pid = bootNode(cfg, n);
+  progress(`booting ${n.name} (${n.address})`);
+  return pid;
+}
+
+/** Confirms every node answers plain `ssh -F` with strict host-key checking. */
+async function checkSsh(cfg: LabConfig, n: LabNodeSpec): Promise<void> {
+  const r = await run('ssh', ['-F', cfg.sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', n.name, 'true'], { allowFail: true, timeoutMs: 20_000 });
+  if (r.code !== 0) throw new LabError(`node ${n.name} is up but ssh to it failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+}
+
+export async function labUp(opts: UpOptions): Promise<LabState> {
+  const { progress } = opts;
+  let cfg = labConfig({ controllers: opts.controllers });
+  const previous = readState(cfg);
+  if (previous && opts.controllers === undefined) cfg = labConfig({ controllers: previous.controllers });
+  if (previous && previous.controllers !== cfg.nodes.length - 1) {
+    progress(`the lab is up with ${previous.controllers} controllers; recreating it with ${cfg.nodes.length - 1}`);
+    await labDown({ progress });
+  }
+  await checkPrereqs(cfg, { needImageBuild: !imageReady(cfg) });
+  await buildImage(cfg, progress);
+  await ensureKeyPair(cfg);
+  prepareBinDir(cfg);
+  await checkSubnetFree(cfg);
+  await ensureBridge(cfg);
+  mkdirSync(cfg.nodesDir, { recursive: true });
+  const pids = new Map<string, number>();
+  for (const n of cfg.nodes) pids.set(n.name, await startNode(cfg, n, progress));
+  const state: LabState = {
+    controllers: cfg.nodes.length - 1,
+    subnet: `${cfg.subnetPrefix}.0/${cfg.prefixLength}`,
+    nodes: cfg.nodes.map((n) => ({ name: n.name, pid: pids.get(n.name) ?? 0, address: n.address })),
+    startedAt: previous?.startedAt ?? new Date().toISOString(),
+    scenarios: previous?.scenarios ?? {},
+  };
+  // Written before waiting, so that a crash while booting still leaves a trail for `down`.
+  writeState(cfg, state);
+  await Promise.all(cfg.nodes.map((n) => waitBooted(cfg, n, pids.get(n.name) ?? 0)));
+  writeLabFiles(cfg, cfg.nodes.map((n) => ({ name: n.name, address: n.address, hostKey: hostKey(cfg, n.name) })));
+  await Promise.all(cfg.nodes.map((n) => checkSsh(cfg, n)));
+  progress(`lab up: ${cfg.nodes.map((n) => n.name).join(', ')}; inventory ${cfg.inventoryFile}`);
+  return state;
+}
+
+/** Removes every process, mount, veth, namespace and bridge the lab made, state file or not. */
+export async function labDown(opts: { progress: Progress }): Promise<void> {
+  const cfg = labConfig({ controllers: readState(labConfig())?.controllers });
+  if (process.getuid?.() !== 0) throw new LabError('`lab down` needs root; run it with sudo');
+  const procs = nspawnsUnder(cfg.nodesDir);
+  if (procs.length) opts.progress(`stopping ${procs.length} node(s)`);
+  await stopNodesUnder(cfg);
+  await unmountAll(cfg);
+  await removeAllNetwork(cfg);
+  rmSync(cfg.nodesDir, { recursive: true, force: true });
+  removeState(cfg);
+  opts.progress('lab down');
+}
+
+/** Fresh nodes (scenarios undone, runbook changes gone) on the same image and key pair. */
+export async function labReset(opts: { progress: Progress }): Promise<LabState> {
+  const prev = readState(labConfig());
+  await labDown(opts);
+  return labUp({ controllers: prev?.controllers, progress: opts.progress });
+}
+
+/** Stops and restarts one node from scratch or as it is; used by scenarios and reset. */
+export async function stopNode(cfg: LabConfig, name: string): Promise<void> {
+  await stopNodesUnder(cfg, nodeRoot(cfg, name));
+}
+
+export async function restartNode(cfg: LabConfig, name: string, progress: Progress, fresh: boolean): Promise<void> {
+  const n = cfg.nodes.find((x) => x.name === name);
+  if (!n) throw new LabError(`no lab node named ${name}`);
+  await stopNode(cfg, name);
+  if (fresh) {
+    await unmountAll(cfg, join(cfg.nodesDir, name) + '/');
+    await removeNodeNetwork(cfg, n);
+    wipeNode(cfg, name);
+  }
+  const pid = await startNode(cfg, n, progress);
+  await waitBooted(cfg, n, pid);
+  const state = readState(cfg);
+  if (state) {
+    state.nodes = state.nodes.map((x) => (x.name === name ? { ...x, pid } : x));
+    writeState(cfg, state);
+  }
+  writeLabFiles(cfg, cfg.nodes.map((x) => ({ name: x.name, address: x.address, hostKey: hostKey(cfg, x.name) })));
+}
+
+export interface NodeStatus {
+  name: string;
+  address: string;
+  groups: string[];
+  state: 'running' | 'stopped';
+  pid?: number;
+  sshPort: 22;
+}
+
+export interface LabStatus {
+  up: boolean;
+  dir: string;
+  image: { ready: boolean; path: string };
+  subnet: string;
+  bridge: string;
+  vip: string;
+  user: string;
+  nodes: NodeStatus[];
+  files: { inventory: string; knownHosts: string; sshConfig: string; identityFile: string; publicKey: string };
+  binDir: { host: string; node: string };
+  scenarios: Record<string, string>;
+  /** What of the lab exists on the host right now (all empty when it is fully down). */
+  resources: { namespaces: string[]; veths: string[]; mounts: string[]; processes: number[]; bridge: boolean };
+}
+
+export async function labStatus(): Promise<LabStatus> {
+  const state = readState(labConfig());
+  const cfg = labConfig({ controllers: state?.controllers });
+  const procs = nspawnsUnder(cfg.nodesDir);
+  const nodes: NodeStatus[] = cfg.nodes.map((n) => {
+    const pid = procs.find((p) => p.root === nodeRoot(cfg, n.name))?.pid;
+    return { name: n.name, address: n.address, groups: n.groups, state: pid && alive(pid) ? 'running' : 'stopped', ...(pid ? { pid } : {}), sshPort: 22 };
+  });
+  return {
+    up: Boolean(state),
+    dir: cfg.dir,
+    image: { ready: imageReady(cfg), path: rootfsPath(cfg) },
+    subnet: `${cfg.subnetPrefix}.0/${cfg.prefixLength}`,
+    bridge: cfg.bridge,
+    vip: cfg.vip,
+    user: cfg.user,
+    nodes,
+    files: {
+      inventory: cfg.inventoryFile,
+      knownHosts: cfg.knownHostsFile,
+      sshConfig: cfg.sshConfigFile,
+      identityFile: cfg.keyFile,
+      publicKey: `${cfg.keyFile}.pub`,
+    },
+    binDir: { host: cfg.binDir, node: cfg.nodeBinDir },
+    scenarios: state?.scenarios ?? {},
+    resources: {
+      namespaces: await labNamespaces(cfg),
+      veths: await labVeths(cfg),
+      mounts: existsSync('/proc/self/mounts') ? labMounts(cfg) : [],
+      processes: procs.map((p) => p.pid),
+      bridge: await linkExists(cfg.bridge),
+    },
+  };
+}
+
+export { isMounted, netnsName };

@@ -1,0 +1,59 @@
+// The recorder: appends each event to the recording as it happens, redacted first.
+// One write(2) per line and no user-space buffer, so killing lockstep leaves every
+// completed line on disk; fsync after decisions and step ends so they survive a power cut.
+import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
+import { dirname } from 'node:path';
+import type { LockstepEvent } from '../state/events.js';
+import { createLineEncoderV1, type LineEncoder } from './format.js';
+import { EventRedactor } from './redact.js';
+
+export interface RecorderOptions {
+  /** Values of variables declared secret. */
+  secrets: readonly string[];
+  encoder?: LineEncoder;
+  /** Wall clock for the header; default now. */
+  createdAt?: string;
+}
+
+const SYNC_AFTER = new Set<LockstepEvent['type']>(['step.finished', 'gate.result', 'operator.intent', 'hostkey.accepted', 'session.ended', 'file.written', 'file.restored']);
+
+export class Recorder {
+  private fd: number | null;
+  private readonly redactor: EventRedactor;
+  private readonly encoder: LineEncoder;
+
+  /** Opens (creates) `path` for appending, mode 0600 in a 0700 directory. */
+  constructor(
+    readonly path: string,
+    options: RecorderOptions,
+  ) {
+    mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+    this.fd = openSync(path, 'a', 0o600);
+    this.redactor = new EventRedactor(options.secrets);
+    this.encoder = options.encoder ?? createLineEncoderV1();
+    this.writeLine(this.encoder.header(options.createdAt ?? new Date().toISOString()));
+  }
+
+  /** Records one event (redacted); safe to call after close (ignored). */
+  write(event: LockstepEvent): void {
+    if (this.fd === null) return;
+    for (const e of this.redactor.redact(event)) this.writeLine(this.encoder.event(e));
+    if (SYNC_AFTER.has(event.type)) fsyncSync(this.fd);
+  }
+
+  /** Writes held-back output and closes the file. */
+  close(t?: number): void {
+    if (this.fd === null) return;
+    if (t !== undefined) for (const e of this.redactor.flush(t)) this.writeLine(this.encoder.event(e));
+    fsyncSync(this.fd);
+    closeSync(this.fd);
+    this.fd = null;
+  }
+
+  private writeLine(line: string): void {
+    if (this.fd === null) return;
+    const buf = Buffer.from(`${line}\n`, 'utf8');
+    let off = 0;
+    while (off < buf.length) off += writeSync(this.fd, buf, off, buf.length - off);
+  }
+}

@@ -1,0 +1,148 @@
+// The bash code that turns a plain interactive shell into a pane lockstep can drive. Pure:
+// it only builds text; transports upload it into the node's private lockstep directory.
+//
+// The pane runs `bash --rcfile <dir>/rc -i`. The rc loads the usual login files, then adds:
+// - an OSC 133 "B" mark at the end of PS1, printed by readline once it is reading input, so
+//   lockstep types a block only when the prompt is really there;
+// - an alias `__ls` that sources <dir>/run at the top level (so restored `declare`s are global);
+// - a PROMPT_COMMAND hook that still reports a block's end when Ctrl-C cut the runner short.
+// The runner prints a start mark, runs <dir>/block.sh in a subshell (so `exit`, `set -e` and
+// errors end only the subshell), whose EXIT trap saves variables, functions, cwd and umask to
+// <dir>/state; the pane's shell sources that, then prints the end mark with the exit status.
+
+/** The names bash manages itself, plus lockstep's own: never saved or restored. */
+const SKIP_VARS = [
+  'BASH', 'BASH_*', 'BASHOPTS', 'BASHPID', 'SHELLOPTS', 'EUID', 'UID', 'PPID', 'GROUPS', 'FUNCNAME',
+  'PIPESTATUS', 'LINENO', 'RANDOM', 'SRANDOM', 'SECONDS', 'EPOCHREALTIME', 'EPOCHSECONDS',
+  'HISTCMD', 'COLUMNS', 'LINES', 'PWD', 'OLDPWD', 'SHLVL', '_', 'PROMPT_COMMAND', 'DIRSTACK',
+  'COMP_WORDBREAKS', 'HOSTNAME', 'HOSTTYPE', 'MACHTYPE', 'OSTYPE', 'OPTIND', 'OPTARG', 'OPTERR',
+  'READLINE_*', 'COPROC', '__lockstep*',
+];
+
+const LETTERS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_'];
+/** Every variable name without forking: `${!A@}` lists the names starting with A, and so on. */
+const ALL_NAMES = LETTERS.map((l) => `"\${!${l}@}"`).join(' ');
+
+/** Single-quotes a string for bash. */
+export function shQuote(s: string): string {
+  return `'${s.replace(/'/g, `'\\''`)}'`;
+}
+
+/** A block id made safe to print inside a mark and a typed line. */
+export function markLabel(blockId: string): string {
+  const clean = blockId.replace(/[^A-Za-z0-9._:/@+-]/g, '_').slice(0, 80);
+  return clean.length > 0 ? clean : 'block';
+}
+
+/**
+ * The line typed into the pane to run block `seq`. When someone typed at the prompt since it
+ * appeared, Ctrl-E Ctrl-U first clear the half-typed input (on an empty line they would ring
+ * the bell, so only then).
+ */
+export function typedRunLine(seq: number, label: string, clearInput = false): string {
+  return `${clearInput ? '\x05\x15' : ''} __ls ${seq} ${label}\r`;
+}
+
+export function rcScript(dir: string): string {
+  const d = shQuote(dir);
+  return `# lockstep pane setup (generated). Loads the login files a tmux pane over ssh would, then
+# adds the hooks lockstep uses to know where each block starts and ends.
+if [ -r /etc/profile ]; then . /etc/profile; fi
+for __lockstep_f in ~/.bash_profile ~/.bash_login ~/.profile; do
+  if [ -r "$__lockstep_f" ]; then . "$__lockstep_f"; break; fi
+done
+unset __lockstep_f
+__lockstep_dir=${d}
+__lockstep_ready=$'\\e]133;B;lockstep\\a'
+__lockstep_pending=
+HISTCONTROL="\${HISTCONTROL:+$HISTCONTROL:}ignorespace"
+alias __ls=". ${d.replace(/"/g, '\\"')}/run"
+
+__lockstep_skip() {
+  case $1 in
+    ${SKIP_VARS.join('|')}) return 0 ;;
+  esac
+  [[ \${!1@a} == *r* ]]
+}
+
+# EXIT trap of a block's subshell: write what the pane's shell must take over.
+__lockstep_save() {
+  local __lockstep_n
+  local -a __lockstep_keep=()
+  local -A __lockstep_now=()
+  for __lockstep_n in ${ALL_NAMES}; do
+    __lockstep_now[$__lockstep_n]=1
+    __lockstep_skip "$__lockstep_n" || __lockstep_keep+=("$__lockstep_n")
+  done
+  {
+    if ((\${#__lockstep_keep[@]})); then builtin declare -p "\${__lockstep_keep[@]}"; fi
+    for __lockstep_n in "\${__lockstep_before[@]}"; do
+      if [[ -z \${__lockstep_now[$__lockstep_n]-} ]] && ! __lockstep_skip "$__lockstep_n"; then
+        builtin printf 'unset -v %q\\n' "$__lockstep_n"
+      fi
+    done
+    builtin declare -f
+    builtin printf 'builtin cd -- %q\\n' "$PWD"
+    builtin umask -p
+  } > "$__lockstep_dir/state" 2>/dev/null
+}
+
+__lockstep_status() { return "$1"; }
+# Runs at the top level (a PROMPT_COMMAND entry, not a function) so restored declares are global.
+__lockstep_prompt='__lockstep_s=$?
+if [[ -n $__lockstep_pending ]]; then
+  # The runner was cut short (Ctrl-C stops a sourced file): report the end here instead.
+  builtin . "$__lockstep_dir/state" 2>/dev/null
+  builtin printf "\\e]133;D;%s;lockstep=%s\\a" "$__lockstep_s" "$__lockstep_pending"
+  __lockstep_pending=
+fi
+__lockstep_status "$__lockstep_s"'
+# Last, after any prompt framework rewrote PS1: make sure it ends with the ready mark.
+__lockstep_mark_ps1='[[ $PS1 == *"$__lockstep_ready"* ]] || PS1+="\\[$__lockstep_ready\\]"'
+PROMPT_COMMAND=("$__lockstep_prompt" \${PROMPT_COMMAND[@]+"\${PROMPT_COMMAND[@]}"} "$__lockstep_mark_ps1")
+tty > "$__lockstep_dir/tty" 2>/dev/null
+`;
+}
+
+export function runnerScript(): string {
+  return `# lockstep block runner (generated), sourced by the pane's shell as: __ls SEQ LABEL
+__lockstep_n=$1 __lockstep_label=$2
+# Replace the typed line with the prompt and a comment naming the block.
+__lockstep_q=\${PS1@P}
+__lockstep_q=\${__lockstep_q//$'\\001'"$__lockstep_ready"$'\\002'/}
+__lockstep_p=$__lockstep_q
+while [[ $__lockstep_p == *$'\\001'*$'\\002'* ]]; do
+  __lockstep_p=\${__lockstep_p%%$'\\001'*}\${__lockstep_p#*$'\\002'}
+done
+__lockstep_q=\${__lockstep_q//[$'\\001\\002']/}
+__lockstep_cols=\${COLUMNS:-80}
+__lockstep_typed=" __ls $1 $2"
+__lockstep_rows=$(( (\${#__lockstep_p} + \${#__lockstep_typed} + __lockstep_cols - 1) / __lockstep_cols ))
+builtin printf '\\r\\e[%dA\\e[J%s# lockstep: %s\\r\\n' "$__lockstep_rows" "$__lockstep_q" "$__lockstep_label"
+__lockstep_before=(${ALL_NAMES})
+__lockstep_pending=$__lockstep_n
+: > "$__lockstep_dir/state"
+builtin printf '\\e]133;C;lockstep=%s;id=%s\\a' "$__lockstep_n" "$__lockstep_label"
+(
+  # exit, set -e and errors leave through the EXIT trap; a normal end saves directly, so a
+  # block that installs its own EXIT trap still hands its variables on.
+  trap '{ __lockstep_s=$?; set +eux; } 2>/dev/null; [[ -n $__lockstep_saved ]] || __lockstep_save; exit $__lockstep_s' EXIT
+  __lockstep_saved=
+  set --
+  . "$__lockstep_dir/block.sh"
+  { __lockstep_s=$?; set +eux; } 2>/dev/null
+  __lockstep_save
+  __lockstep_saved=1
+  exit $__lockstep_s
+)
+__lockstep_s=$?
+builtin . "$__lockstep_dir/state" 2>/dev/null
+builtin printf '\\e]133;D;%s;lockstep=%s\\a' "$__lockstep_s" "$__lockstep_n"
+__lockstep_pending=
+# Output that did not end in a newline: mark it (like zsh) so the prompt starts on its own line.
+builtin printf '\\e[7m%%\\e[27m%*s\\r\\e[K' "$((\${COLUMNS:-80} - 1))" ''
+set -- "$__lockstep_s"
+unset __lockstep_n __lockstep_label __lockstep_q __lockstep_p __lockstep_cols __lockstep_typed __lockstep_rows __lockstep_before __lockstep_s
+return "$1"
+`;
+}

@@ -1,0 +1,56 @@
+// The panes, as the layout says: a grid, one pane behind tabs, or one zoomed pane.
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { PaneLayout } from '../layout.js';
+import { PaneView } from './pane-view.js';
+
+export interface PaneGridProps {
+  layout: PaneLayout;
+  nodes: readonly string[];
+  focus: number;
+  targets: readonly string[];
+  selected: readonly string[];
+  scrolling: boolean;
+}
+
+export function PaneGrid({ layout, nodes, focus, targets, selected, scrolling }: PaneGridProps): React.ReactElement {
+  const focused = nodes[focus];
+  const pane = (node: string, width: number, height: number): React.ReactElement => (
+    <PaneView
+      key={node}
+      node={node}
+      index={nodes.indexOf(node)}
+      width={width}
+      height={height}
+      focused={node === focused}
+      target={targets.includes(node)}
+      selected={selected.includes(node)}
+      scrolling={scrolling && node === focused}
+    />
+  );
+  if (layout.kind !== 'grid') {
+    return (
+      <Box flexDirection="column" width={layout.area.cols} height={layout.area.rows}>
+        {layout.kind === 'tabs' && (
+          <Text wrap="truncate-end">
+            {nodes.map((n, i) => (
+              <Text key={n} inverse={n === focused} color={targets.includes(n) ? 'red' : undefined}>{` ${i + 1}:${n} `}</Text>
+            ))}
+          </Text>
+        )}
+        {layout.visible.map((n) => pane(n, layout.cell.cols, layout.cell.rows))}
+      </Box>
+    );
+  }
+  const rows: string[][] = [];
+  for (let r = 0; r < layout.gridRows; r++) rows.push(layout.visible.slice(r * layout.gridCols, (r + 1) * layout.gridCols));
+  return (
+    <Box flexDirection="column" width={layout.area.cols} height={layout.area.rows}>
+      {rows.map((row, r) => (
+        <Box key={r} flexDirection="row" height={layout.cell.rows}>
+          {row.map((n) => pane(n, layout.cell.cols, layout.cell.rows))}
+        </Box>
+      ))}
+    </Box>
+  );
+}

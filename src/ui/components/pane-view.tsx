@@ -1,0 +1,105 @@
+// One node's live screen inside a border, drawn from its terminal snapshot. The cursor is
+// drawn in reverse video on the focused pane.
+import React from 'react';
+import { Box, Text } from 'ink';
+import type { StyledLine, StyledRun } from '../../terminal/index.js';
+import { gateSummary, selectFocusStep } from '../../state/index.js';
+import { useTui } from '../context.js';
+import { usePaneSnapshot } from '../hooks/use-pane-snapshot.js';
+import { useSession } from '../hooks/use-session.js';
+
+export interface PaneViewProps {
+  node: string;
+  index: number;
+  width: number;
+  height: number;
+  focused: boolean;
+  /** Keys typed now go to this pane. */
+  target: boolean;
+  /** Picked for selected-pane broadcast. */
+  selected: boolean;
+  /** Being scrolled back. */
+  scrolling: boolean;
+}
+
+function Run({ run }: { run: StyledRun }): React.ReactElement {
+  return (
+    <Text color={run.fg} backgroundColor={run.bg} bold={run.bold} dimColor={run.dim} italic={run.italic} underline={run.underline} inverse={run.inverse}>
+      {run.text}
+    </Text>
+  );
+}
+
+/** Splits the runs so the cell under the cursor can be drawn inverted. */
+function withCursor(runs: StyledRun[], x: number): StyledRun[] {
+  const out: StyledRun[] = [];
+  let col = 0;
+  let placed = false;
+  for (const r of runs) {
+    const len = [...r.text].length;
+    if (!placed && x >= col && x < col + len) {
+      const chars = [...r.text];
+      if (x > col) out.push({ ...r, text: chars.slice(0, x - col).join('') });
+      out.push({ ...r, text: chars[x - col]!, inverse: !r.inverse });
+      if (x - col + 1 < len) out.push({ ...r, text: chars.slice(x - col + 1).join('') });
+      placed = true;
+    } else out.push(r);
+    col += len;
+  }
+  if (!placed) out.push({ text: ' '.repeat(Math.max(0, x - col)) }, { text: ' ', inverse: true });
+  return out;
+}
+
+function Line({ line, cursorX }: { line: StyledLine; cursorX: number | null }): React.ReactElement {
+  const runs = cursorX === null ? line.runs : withCursor(line.runs, cursorX);
+  return (
+    <Text wrap="truncate-end">
+      {runs.length === 0 ? ' ' : runs.map((r, i) => <Run key={i} run={r} />)}
+    </Text>
+  );
+}
+
+export const PaneView = React.memo(function PaneView(props: PaneViewProps): React.ReactElement {
+  const { charset } = useTui();
+  const snap = usePaneSnapshot(props.node);
+  const status = useSession((s) => s.nodes.find((n) => n.name === props.node)?.status ?? 'connecting');
+  const gate = useSession((s) => {
+    const step = selectFocusStep(s);
+    if (!step) return { state: 'none' as const, reason: undefined };
+    const g = gateSummary(step, props.node);
+    return { state: g.state, reason: g.failed?.reason };
+  });
+  const innerRows = Math.max(1, props.height - 3);
+  const lines = snap.lines.slice(0, innerRows);
+  const borderColor = props.target ? 'red' : props.focused ? 'cyan' : props.selected ? 'yellow' : 'gray';
+  const gateText =
+    gate.state === 'none' ? '' : gate.state === 'passing' ? `gate ${charset.marks.gatePassing}` : gate.state === 'pending' ? `gate ${charset.marks.gatePending}` : `gate ${charset.marks.gateFailed} ${gate.reason ?? ''}`;
+  return (
+    <Box
+      flexDirection="column"
+      width={props.width}
+      height={props.height}
+      borderStyle={props.target ? charset.targetBorder : charset.border}
+      borderColor={borderColor}
+      overflow="hidden"
+    >
+      <Box>
+        <Box flexShrink={0}>
+          <Text bold={props.focused} inverse={props.target}>
+            {` ${props.index + 1} ${props.node} `}
+          </Text>
+        </Box>
+        <Text color={status === 'connected' ? 'green' : status === 'connecting' ? 'yellow' : 'red'}>{status === 'connected' ? '' : ` ${status}`}</Text>
+        {props.target && <Text color="red" bold>{' >> KEYS'}</Text>}
+        {props.selected && !props.target && <Text color="yellow">{' [sel]'}</Text>}
+        {snap.altScreen && <Text dimColor>{' [full]'}</Text>}
+        {props.scrolling && <Text color="yellow">{` [scroll -${snap.scrollOffset}/${snap.scrollbackLines}]`}</Text>}
+        <Box flexGrow={1} />
+        <Text color={gate.state === 'failed' ? 'red' : gate.state === 'passing' ? 'green' : 'yellow'} wrap="truncate-end">{gateText}</Text>
+      </Box>
+      {lines.map((line, y) => (
+        <Line key={y} line={line} cursorX={props.focused && snap.cursor.visible && snap.cursor.y === y ? snap.cursor.x : null} />
+      ))}
+    </Box>
+  );
+});

@@ -1,0 +1,11 @@
+// The TUI's public face. The CLI calls `startTui` when stdout is a TTY:
+//
+//   const tui = startTui({ source: engine, dispatch: (i) => engine.dispatch(i), mode: 'learn' });
+//   await tui.waitUntilExit();   // the operator confirmed quit; a {kind:'quit'} intent was sent
+//
+// The TUI never starts processes, opens sockets or reads files: it folds `source`'s events into
+// its store, renders, and turns keys into intents (`input` for typing into panes, `resize` when
+// the pane layout changes size, plus next/skip/retry/rollback/...).
+import './production-env.js';
+export type { StartTuiOptions, TuiEventSource, TuiHandle, TuiMode, BorderChoice } from './start-options.js';
+export { startTui } from './start-tui.js';

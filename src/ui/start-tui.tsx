@@ -1,0 +1,42 @@
+import React from 'react';
+import { render } from 'ink';
+import { createSessionStore } from '../state/index.js';
+import { App } from './app.js';
+import { chooseCharset } from './charset.js';
+import type { StartTuiOptions, TuiHandle } from './start-options.js';
+
+/** Renders the session in the terminal until the operator quits. */
+export function startTui(options: StartTuiOptions): TuiHandle {
+  const stdout = options.stdout ?? process.stdout;
+  const session = createSessionStore({ cols: stdout.columns || 80, rows: stdout.rows || 24, scrollback: options.scrollback ?? 10_000 });
+  for (const e of options.history ?? []) session.ingest(e);
+  session.connect(options.source);
+  // Full-screen like less or vi: the alternate screen keeps the operator's scrollback intact.
+  const altScreen = stdout.isTTY === true;
+  if (altScreen) stdout.write('\x1b[?1049h\x1b[H');
+  const charset = chooseCharset(options.borders ?? 'auto', options.env ?? process.env);
+  const instance = render(
+    <App session={session} dispatch={options.dispatch} charset={charset} mode={options.mode ?? 'production'} readOnly={options.readOnly ?? false} />,
+    {
+      stdout,
+      stdin: options.stdin ?? process.stdin,
+      // Ctrl-C belongs to the panes (typing) or interrupts the running block, never kills us.
+      exitOnCtrlC: false,
+      patchConsole: false,
+      maxFps: 60,
+      incrementalRendering: false,
+    },
+  );
+  let done = false;
+  const finished = instance.waitUntilExit().finally(() => {
+    done = true;
+    session.dispose();
+    if (altScreen) stdout.write('\x1b[?1049l');
+  });
+  return {
+    waitUntilExit: () => finished.then(() => undefined),
+    unmount() {
+      if (!done) instance.unmount();
+    },
+  };
+}

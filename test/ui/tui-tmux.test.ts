@@ -1,0 +1,167 @@
+// The real TUI in a real terminal: tmux runs the demo entry (the real App driven by the
+// scripted demo engine), send-keys types, capture-pane shows what a person would see.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+
+const root = join(import.meta.dirname, '..', '..');
+const demo = join(root, 'dist', 'ui', 'demo', 'demo.js');
+const socket = `lockstep-ui-${process.pid}`;
+const BOX = /[┌┐└┘─│╔═║]/;
+
+function tmux(...args: string[]): string {
+  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
+}
+
+function capture(session: string, escapes = false): string {
+  return tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
+}
+
+async function waitFor(session: string, test: (screen: string) => boolean, what: string, ms = 10_000): Promise<string> {
+  const end = Date.now() + ms;
+  let screen = '';
+  while (Date.now() < end) {
+    screen = capture(session);
+    if (test(screen)) return screen;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+}
+
+function start(session: string, env: Record<string, string>, args = '', cols = 160, rows = 50): void {
+  const envs = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
+  // `env -u` clears what could override the locale we test.
+  tmux('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows),
+    `env -u LC_ALL -u LC_CTYPE -u LANG ${envs} node ${demo} ${args}; sleep 60`);
+}
+
+const keys = (session: string, ...k: string[]): string => tmux('send-keys', '-t', session, ...k);
+
+/** The lines of the pane whose title shows `node`, cut out of a side-by-side grid. */
+function paneText(screen: string, node: string): string {
+  const lines = screen.split('\n');
+  const title = new RegExp(`[│║|#] \\d ${node} `);
+  const top = lines.findIndex((l) => title.test(l));
+  if (top < 0) return '';
+  const col = [...lines[top]!.slice(0, lines[top]!.search(title))].length; // the border left of "│ N node"
+  const titleChars = [...lines[top]!];
+  const border = titleChars[col]!;
+  const width = titleChars.slice(col + 1).indexOf(border); // the title line's right border
+  const out: string[] = [];
+  for (let i = top + 1; i < lines.length; i++) {
+    const chars = [...lines[i]!];
+    if (chars[col] !== border) break;
+    out.push(chars.slice(col + 1, col + 1 + width).join('').trimEnd());
+  }
+  return out.join('\n');
+}
+
+beforeAll(() => {
+  // `npm test` builds before testing; when run alone, build if dist is missing or stale.
+  const newest = Math.max(
+    ...['ui', 'state', 'terminal'].flatMap((d) =>
+      readdirSync(join(root, 'src', d), { recursive: true, encoding: 'utf8' }).map((f) => statSync(join(root, 'src', d, f)).mtimeMs),
+    ),
+  );
+  if (!existsSync(demo) || statSync(demo).mtimeMs < newest) {
+    spawnSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { cwd: root, stdio: 'ignore' });
+  }
+  expect(existsSync(demo), `${demo} missing: run npm run build`).toBe(true);
+}, 180_000);
+
+afterAll(() => {
+  spawnSync('tmux', ['-L', socket, 'kill-server']);
+});
+
+describe('the TUI in tmux', () => {
+  it('shows steps and panes, broadcasts to all and to selected panes, runs a full-screen program, re-lays out on resize', async () => {
+    const s = 'main';
+    start(s, { TERM: 'xterm-256color', LANG: 'C.UTF-8' }, '--learn');
+    let screen = await waitFor(s, (x) => x.includes('3 controller-2') && x.includes('root@controller-2:~#'), 'first frame');
+    expect(screen).toContain('Download etcd');
+    expect(screen).toContain('Check API server SANs');
+    expect(screen).toContain('• the tarball goes to /tmp');
+    expect(screen).toMatch(/┌─+┐/);
+    expect(paneText(screen, 'controller-1')).toContain('root@controller-1:~#');
+
+    keys(s, 'n');
+    screen = await waitFor(s, (x) => /✓ Download etcd\s+✓✓✓/.test(x) && paneText(x, 'controller-2').includes('extracting'), 'step 1 passed');
+    expect(paneText(screen, 'controller-2')).toContain('extracting etcd-v3.5/etcd');
+
+    // broadcast to every pane, with the indicator
+    keys(s, 'b');
+    screen = await waitFor(s, (x) => x.includes('BROADCAST'), 'broadcast indicator');
+    expect(screen).toContain('BROADCAST → ALL 3 PANES (Ctrl-] stops)');
+    keys(s, 'echo all', 'Enter');
+    screen = await waitFor(s, (x) => (x.match(/ran: echo all/g) ?? []).length === 3, 'echo on all three');
+    for (const n of ['controller-0', 'controller-1', 'controller-2']) expect(paneText(screen, n)).toContain('ran: echo all');
+
+    // selected panes only: 1 and 3
+    keys(s, 'C-]', '1', 'Space', '3', 'Space', 'B');
+    screen = await waitFor(s, (x) => x.includes('BROADCAST → controller-0, controller-2'), 'selected broadcast');
+    keys(s, 'only13', 'Enter', 'C-]');
+    screen = await waitFor(s, (x) => (x.match(/ran: only13/g) ?? []).length === 2 && x.includes('keys: commands'), 'selected echo');
+    expect(paneText(screen, 'controller-0')).toContain('ran: only13');
+    expect(paneText(screen, 'controller-2')).toContain('ran: only13');
+    expect(paneText(screen, 'controller-1')).not.toContain('only13');
+
+    // a full-screen program in the focused pane, with its colours
+    keys(s, '2', 'i', 'top', 'Enter');
+    screen = await waitFor(s, (x) => x.includes('812 etcd') && x.includes('[full]'), 'top in pane 2');
+    expect(screen).toContain('2 controller-1  >> KEYS [full]');
+    expect(paneText(screen, 'controller-1').split('\n')[0]).toContain('top - 20:00:00 up 1 day');
+    const coloured = capture(s, true);
+    expect(coloured).toMatch(/\x1b\[31metcd/); // red, as top drew it
+    keys(s, 'q', 'C-]');
+    await waitFor(s, (x) => !x.includes('812 etcd') && x.includes('keys: commands'), 'top closed');
+
+    // resize: the grid is laid out again to the new size
+    const widthOfFirstBorder = (x: string): number => (x.split('\n').find((l) => l.includes('┌')) ?? '').trimEnd().length;
+    const before = widthOfFirstBorder(capture(s));
+    tmux('resize-window', '-t', s, '-x', '100', '-y', '40');
+    screen = await waitFor(
+      s,
+      (x) => widthOfFirstBorder(x) > 0 && widthOfFirstBorder(x) <= 100 && widthOfFirstBorder(x) !== before && paneText(x, 'controller-0').includes('ran: only13'),
+      'relayout',
+    );
+    expect(screen.split('\n').every((l) => [...l].length <= 100)).toBe(true);
+    expect(screen).toContain('3 controller-2');
+    expect(paneText(screen, 'controller-0')).toContain('ran: only13');
+
+    // the diff view before the file is written, then the production-style approval flow
+    keys(s, 'n');
+    await waitFor(s, (x) => x.includes('Will change'), 'approval wait');
+    keys(s, 'd');
+    screen = await waitFor(s, (x) => x.includes('File changes'), 'diff view');
+    expect(screen).toContain('NOT WRITTEN YET');
+    expect(screen).toContain('+ExecStart=/usr/local/bin/etcd --name controller-0');
+    keys(s, 'Escape');
+    await waitFor(s, (x) => !x.includes('File changes'), 'diff closed');
+    // the engine only waits for approval (nothing runs), so q quits without a question
+    keys(s, 'q');
+    await waitFor(s, (x) => !x.includes('Download etcd'), 'quit', 5000);
+  });
+
+  const matrix: { term: string; utf8: boolean; unicode: boolean }[] = [];
+  for (const term of ['xterm-256color', 'screen-256color', 'linux', 'vt100']) {
+    for (const utf8 of [true, false]) matrix.push({ term, utf8, unicode: utf8 && term !== 'vt100' });
+  }
+
+  it('draws borders that never garble: Unicode where the terminal can, ASCII elsewhere', async () => {
+    matrix.forEach((m, i) => start(`b${i}`, { TERM: m.term, ...(m.utf8 ? { LANG: 'C.UTF-8' } : { LANG: 'C' }) }, '', 100, 30));
+    for (const [i, m] of matrix.entries()) {
+      const screen = await waitFor(`b${i}`, (x) => x.includes('3 controller-2'), `${m.term} utf8=${m.utf8}`);
+      const label = `${m.term} ${m.utf8 ? 'UTF-8' : 'C locale'}`;
+      expect(/q{6,}|lqq|mqq/.test(screen), `${label}: DEC line-drawing garbage`).toBe(false);
+      if (m.unicode) {
+        expect(screen, label).toMatch(/┌─+┐/);
+      } else {
+        expect(BOX.test(screen), `${label}: box-drawing characters`).toBe(false);
+        expect(screen, label).toMatch(/\+-{10,}\+/);
+        expect(screen, label).toMatch(/\| 1 controller-0/);
+      }
+      keys(`b${i}`, 'q');
+    }
+  });
+});
