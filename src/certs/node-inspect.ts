@@ -72,7 +72,8 @@ export async function readApiserverConfig(access: NodeAccess, unit = 'kube-apise
     // By name, then by command line (a script such as the lab's practice double runs as its interpreter).
     const pg = await access.exec(
       [
-        'pick() { p=$(pgrep --ns $$ --nslist pid -o "$@" 2>/dev/null); [ $? -ne 2 ] || p=$(pgrep -o "$@"); [ -n "$p" ] && echo "$p"; }',
+        // As root when sudo allows it: a plain user cannot see other users' namespaces.
+        'pick() { for s in "sudo -n" ""; do p=$($s pgrep --ns $$ --nslist pid -o "$@" 2>/dev/null); [ $? -ne 2 ] || p=$($s pgrep -o "$@" 2>/dev/null); [ -n "$p" ] && { echo "$p"; return 0; }; done; return 1; }',
         "pick -x kube-apiserver || pick -f '(^|/)kube-apiserver([[:space:]]|$)' || true",
       ].join('\n'),
       { timeoutMs },

@@ -364,6 +364,7 @@ class LockstepEngine implements Engine {
         // An operator is there: the plan is done, but rollback, retry and goto still make sense.
         this.emit({ type: 'engine.waiting', reason: 'done' });
         if (await this.onWaitingIntent(await this.nextIntent())) reason = 'approval';
+        else await new Promise((resolve) => setImmediate(resolve));
         continue;
       }
       const step = this.steps[this.cursor] as PlannedStep;
@@ -379,6 +380,8 @@ class LockstepEngine implements Engine {
         this.interrupted = false;
         const go = await this.onWaitingIntent(await this.nextIntent());
         if (!go) {
+          // Let timers and I/O run before asking again, even if a view answers every wait at once.
+          await new Promise((resolve) => setImmediate(resolve));
           if (reason !== 'failed' || this.status[this.cursor] !== 'failed') reason = 'approval';
           continue;
         }

@@ -22,6 +22,23 @@ export async function onNode(cfg: LabConfig, node: string, script: string): Prom
   return r.stdout;
 }
 
+/**
+ * Pure: a systemd drop-in that runs a kube-apiserver unit's ExecStart without its serving
+ * certificate flags, or undefined when the text (`systemctl cat`) has no ExecStart.
+ */
+export function staleCertDropIn(unitText: string): string | undefined {
+  const joined = unitText.replace(/\\\r?\n/g, ' ');
+  const execs = joined.split('\n').filter((l) => /^ExecStart=\S/.test(l.trim()));
+  const last = execs[execs.length - 1]?.trim();
+  if (!last) return undefined;
+  const cmd = last
+    .slice('ExecStart='.length)
+    .replace(/\s--tls-(cert-file|private-key-file)(=\S+|\s+\S+)/g, '')
+    .replace(/\s+/g, ' ')
+    .trim();
+  return `# lockstep lab scenario stale-cert: serving-certificate flags removed\n[Service]\nExecStart=\nExecStart=${cmd}\n`;
+}
+
 export const SCENARIOS: Record<string, Scenario> = {
   'stale-cert': {
     defaultNode: 'controller0',
@@ -38,13 +55,31 @@ export const SCENARIOS: Record<string, Scenario> = {
         `openssl req -x509 -newkey rsa:2048 -nodes -days 365 -keyout apiserver.key -out apiserver.crt ` +
           `-subj "/CN=${node}@${past}" -addext "subjectAltName=IP:${ip},IP:10.32.0.1" -addext "basicConstraints=critical,CA:FALSE" 2>/dev/null`,
         'chmod 0600 apiserver.key',
-        // Like the article: an apiserver started without --tls-cert-file picks them up.
-        'if ! ss -Hltn "sport = :6443" | grep -q .; then',
-        `  systemd-run --unit=lockstep-stale-apiserver ${cfg.nodeBinDir}/kube-apiserver --advertise-address=${ip} --bind-address=0.0.0.0 ` +
-          `--service-cluster-ip-range=10.32.0.0/24 --etcd-servers=https://${ip}:2379 >/dev/null 2>&1`,
-        'fi',
         '',
       ].join('\n'));
+      // Like the article: the apiserver runs without --tls-cert-file/--tls-private-key-file
+      // and so serves those files. A runbook-installed unit gets a drop-in without the flags;
+      // otherwise the lab's binary runs as a transient unit.
+      const unit = await onNode(cfg, node, 'systemctl cat kube-apiserver.service 2>/dev/null || true');
+      const dropIn = staleCertDropIn(unit);
+      if (dropIn) {
+        await onNode(cfg, node, [
+          'set -e',
+          'mkdir -p /etc/systemd/system/kube-apiserver.service.d',
+          `cat > /etc/systemd/system/kube-apiserver.service.d/lockstep-stale-cert.conf <<'LOCKSTEP_EOF'\n${dropIn}LOCKSTEP_EOF`,
+          'systemctl daemon-reload',
+          'systemctl restart kube-apiserver',
+          '',
+        ].join('\n'));
+      } else {
+        await onNode(cfg, node, [
+          "pkill -f '/kube-apiserver( |$)' || true",
+          'systemctl stop lockstep-stale-apiserver 2>/dev/null; systemctl reset-failed lockstep-stale-apiserver 2>/dev/null',
+          `systemd-run --collect --unit=lockstep-stale-apiserver ${cfg.nodeBinDir}/kube-apiserver --advertise-address=${ip} --bind-address=0.0.0.0 ` +
+            `--service-cluster-ip-range=10.32.0.0/24 --etcd-servers=https://${ip}:2379 >/dev/null`,
+          '',
+        ].join('\n'));
+      }
       return `${node}: kube-apiserver now serves the stale self-signed /var/run/kubernetes/apiserver.crt (SANs: IP ${ip}, 10.32.0.1 only)`;
     },
   },

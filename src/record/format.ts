@@ -8,6 +8,9 @@
 // or reordered line is visible even before integrity checks exist. A later version adds a
 // per-line hash chain as one more field (e.g. `"prev":"<sha256 of the previous line>"`);
 // readers must ignore fields they do not know.
+//
+// Version 2 (chain.ts, the default writer since) is that: the same lines plus `prev`, and a
+// header carrying who/where/what (header.ts). Readers accept both (decode.ts).
 import type { LockstepEvent } from '../state/events.js';
 
 export const RECORDING_FORMAT = 'lockstep-recording';

@@ -1,14 +1,19 @@
-// Reading a recording back: every line must parse; the last one may be cut off by a crash.
+// Reading a recording back: every line must parse and (v2) chain; the last one may be cut off
+// by a crash. The checking itself is in decode.ts.
 import { readFileSync } from 'node:fs';
-import { RECORDING_FORMAT, type RecordedEvent, type RecordingHeader } from './format.js';
+import { decodeRecording } from './decode.js';
+import type { RecordedEvent, RecordingHeader } from './format.js';
 
 export class RecordingError extends Error {
   constructor(
     readonly file: string,
     readonly line: number,
     message: string,
+    /** `not-recording`: the file is not a (supported) lockstep recording at all; `damaged`: it is one, but a line is bad. */
+    readonly kind: 'damaged' | 'not-recording' = 'damaged',
   ) {
-    super(`${file}:${line}: ${message}`);
+    // Line 0: about the file as a whole (missing, unreadable).
+    super(line > 0 ? `${file}:${line}: ${message}` : `${file}: ${message}`);
     this.name = 'RecordingError';
   }
 }
@@ -18,32 +23,25 @@ export interface Recording {
   events: RecordedEvent[];
   /** True when the file ends in the middle of a line (lockstep was killed while writing). */
   truncated: boolean;
+  /** Format version (1: line numbers only; 2: hash chain, see chain.ts). */
+  version: 1 | 2;
+  /** The last event is session.ended (a clean end); false means the session was cut off. */
+  ended: boolean;
+  /** v2: sha256 of the last complete line (the chain head). */
+  head: string | null;
+  /** Complete lines, header included. */
+  lines: number;
 }
 
+/** Reads and checks a recording (v1 or v2); throws RecordingError naming the first bad line. */
 export function readRecording(file: string): Recording {
-  const text = readFileSync(file, 'utf8');
-  const lines = text.split('\n');
-  const truncated = lines[lines.length - 1] !== '';
-  if (!truncated) lines.pop();
-  else lines.pop(); // the partial last line is not an event
-  if (lines.length === 0) throw new RecordingError(file, 1, 'empty file: not a lockstep recording');
-  const parse = (line: string, n: number): unknown => {
-    try {
-      return JSON.parse(line);
-    } catch {
-      throw new RecordingError(file, n, 'not valid JSON: the recording is damaged or was edited');
-    }
-  };
-  const header = parse(lines[0] ?? '', 1) as Partial<RecordingHeader>;
-  if (header.format !== RECORDING_FORMAT) throw new RecordingError(file, 1, 'not a lockstep recording (no header line)');
-  if (header.version !== 1) throw new RecordingError(file, 1, `recording format version ${String(header.version)} is not supported by this lockstep`);
-  const events = lines.slice(1).map((line, i) => {
-    const e = parse(line, i + 2) as Partial<RecordedEvent>;
-    if (typeof e.type !== 'string' || typeof e.t !== 'number' || typeof e.seq !== 'number') {
-      throw new RecordingError(file, i + 2, 'not an event line (needs seq, t and type)');
-    }
-    if (e.seq !== i) throw new RecordingError(file, i + 2, `event number ${e.seq} where ${i} was expected: a line was removed or moved`);
-    return e as RecordedEvent;
-  });
-  return { header: header as RecordingHeader, events, truncated };
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new RecordingError(file, 0, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a recording' : `cannot read it (${code ?? (err as Error).message})`);
+  }
+  const d = decodeRecording(bytes, file);
+  return { header: d.header as RecordingHeader, events: d.events, truncated: d.partialLine, version: d.version, ended: d.ended, head: d.head, lines: d.lines };
 }

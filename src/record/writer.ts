@@ -4,13 +4,18 @@
 import { closeSync, fsyncSync, mkdirSync, openSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LockstepEvent } from '../state/events.js';
-import { createLineEncoderV1, type LineEncoder } from './format.js';
+import { createLineEncoderV2, type ChainedLineEncoder } from './chain.js';
+import type { LineEncoder } from './format.js';
+import type { HeaderInfo } from './header.js';
 import { EventRedactor } from './redact.js';
 
 export interface RecorderOptions {
   /** Values of variables declared secret. */
   secrets: readonly string[];
+  /** Default: format v2 (hash-chained), with `header` on line 1. */
   encoder?: LineEncoder;
+  /** Who/where/what for the v2 header (version, operator, host, runbooks, inventory, size, resume link). */
+  header?: HeaderInfo;
   /** Wall clock for the header; default now. */
   createdAt?: string;
 }
@@ -30,8 +35,13 @@ export class Recorder {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
     this.fd = openSync(path, 'a', 0o600);
     this.redactor = new EventRedactor(options.secrets);
-    this.encoder = options.encoder ?? createLineEncoderV1();
+    this.encoder = options.encoder ?? createLineEncoderV2(options.header);
     this.writeLine(this.encoder.header(options.createdAt ?? new Date().toISOString()));
+  }
+
+  /** sha256 of the last line written (v2): print it or keep it elsewhere to pin the file. */
+  get chainHead(): string | null {
+    return (this.encoder as Partial<ChainedLineEncoder>).head?.() ?? null;
   }
 
   /** Records one event (redacted); safe to call after close (ignored). */

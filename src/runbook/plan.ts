@@ -6,6 +6,7 @@ import { error, hasErrors } from './diagnostics.js';
 import { orderRunbooks } from './order.js';
 import type { Plan, PlannedBlock, PlannedStep, RenderedBlock } from './plan-types.js';
 import { renderText, type RenderContext, type RenderMode, type RenderProblem } from './render.js';
+import { sanCheckOptionsProblem } from './san-check-options.js';
 import { varScope } from './scope.js';
 import { effectiveSelector, resolveTargets } from './targets.js';
 import { bodyPosition } from './text-positions.js';
@@ -149,9 +150,13 @@ function renderBlock(block: Block, node: Node, ctx: RenderContext, report: Repor
     }
     case 'file': {
       const content = body('strict');
+      const path = attr('path', block.path);
+      if (!path.startsWith('/')) {
+        report({ offset: 0, code: 'bad-path', message: `on node ${node.name} the file path renders to \`${path}\`, which is not absolute`, hint: 'make the variables in path= give an absolute path' }, block.attrPos?.path ?? block.range.start);
+      }
       const f: RenderedBlock = {
         kind: 'file',
-        path: attr('path', block.path),
+        path,
         // The fence drops the final newline; files on disk end with one.
         content: content === '' || content.endsWith('\n') ? content : `${content}\n`,
       };
@@ -167,7 +172,9 @@ function renderBlock(block: Block, node: Node, ctx: RenderContext, report: Repor
         report({ offset: 0, code: 'bad-san-check', message: `on node ${node.name} the rendered san-check options are not valid YAML: ${doc.errors[0]?.message.split('\n')[0]}`, hint: 'quote values that contain YAML punctuation' }, block.bodyStart);
       } else {
         const js: unknown = doc.toJS();
-        if (js && typeof js === 'object' && !Array.isArray(js)) options = js as Record<string, unknown>;
+        const problem = sanCheckOptionsProblem(js);
+        if (problem) report({ offset: 0, code: 'bad-san-check', message: `on node ${node.name}: ${problem.replace(/^san-check: /, '')}`, hint: 'see docs/runbook-format.md, "san-check options"' }, block.bodyStart);
+        else if (js && typeof js === 'object' && !Array.isArray(js)) options = js as Record<string, unknown>;
       }
       return { kind: 'san-check', options, retries: block.retries, intervalMs: block.intervalMs };
     }

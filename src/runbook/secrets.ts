@@ -18,8 +18,16 @@ export function findSecretEchoes(body: string, scope: VarScope): SecretEcho[] {
   if (scope.secret.size === 0) return [];
   const found: SecretEcho[] = [];
   let lineStart = 0;
+  let xtrace = false;
   for (const line of body.split('\n')) {
-    if (!line.trimStart().startsWith('#')) {
+    if (/^\s*set\s+(-[A-Za-z]*x|-o\s+xtrace)/.test(line)) xtrace = true;
+    if (/^\s*set\s+(\+[A-Za-z]*x|\+o\s+xtrace)/.test(line)) xtrace = false;
+    if (xtrace && !line.trimStart().startsWith('#')) {
+      // With xtrace on, the shell prints every command it runs, arguments expanded.
+      for (const e of scanExpressions(line)) {
+        if (e.type === 'var' && scope.secret.has(e.name)) found.push({ offset: lineStart + e.start, name: e.name, command: 'set -x' });
+      }
+    } else if (!line.trimStart().startsWith('#')) {
       // Split into commands (; && ||) and pipelines (|), remembering offsets.
       for (const cmd of splitKeep(line, /;|&&|\|\|/g)) {
         const parts = splitKeep(cmd.text, /\|/g);

@@ -5,6 +5,7 @@ import { error, warning } from './diagnostics.js';
 import { scanExpressions, type Expr } from './expressions.js';
 import { orderRunbooks } from './order.js';
 import { varScope, type VarScope } from './scope.js';
+import { sanCheckOptionsProblem } from './san-check-options.js';
 import { findSecretEchoes } from './secrets.js';
 import { effectiveSelector, resolveTargets, unknownTargets } from './targets.js';
 import { bodyPosition, prosePosition } from './text-positions.js';
@@ -108,6 +109,18 @@ function checkBlock(block: Block, scope: VarScope, inv: Inventory | undefined, o
       if (site.noSecrets && refersToSecret(e, scope)) {
         out.push(error('secret-echoed', site.at(e.start), `secret variable \`${secretName(e, scope)}\` used where it would be shown: ${site.noSecrets}`, 'check for something derived from the secret instead, or drop the pattern'));
       }
+    }
+  }
+  if (block.kind === 'san-check') {
+    // Before rendering, values may still be `${…}` text; only an unknown key or a non-mapping is
+    // certain now (plan checks the rendered options per node).
+    const problem = sanCheckOptionsProblem(block.options);
+    if (problem && (/unknown key|mapping/.test(problem) || !block.body.includes('${'))) {
+      // Point at the offending key's line when the message names one.
+      const key = /"([^"]+)"/.exec(problem)?.[1];
+      const line = key === undefined ? -1 : block.body.split('\n').findIndex((l) => l.trimStart().startsWith(`${key}:`));
+      const at = line < 0 ? block.bodyStart : { ...block.bodyStart, line: block.bodyStart.line + line };
+      out.push(error('bad-san-check', at, problem.replace(/^san-check: /, ''), 'see docs/runbook-format.md, "san-check options"'));
     }
   }
   if (block.kind === 'run' || block.kind === 'verify' || block.kind === 'rollback') {

@@ -37,8 +37,10 @@ export type EventBody =
       startedAt: string; // ISO wall-clock time, for humans; `t` stays monotonic
       runbooks: { name: string; file: string; sha256: string }[];
       nodes: { name: string; address?: string; groups: string[] }[];
-      /** `explanation` is the step's Markdown prose, so the UI (live or replayed) can show it. */
-      steps: { id: string; title: string; nodes: string[]; explanation?: string }[];
+      /** `explanation` is the step's Markdown prose, so the UI (live or replayed) can show it;
+       * `changes` says in a few words what the step will change (`writes /etc/x on 3 nodes`,
+       * `runs 2 commands`), shown before it runs in learning mode. */
+      steps: { id: string; title: string; nodes: string[]; explanation?: string; changes?: string[] }[];
       cols: number;
       rows: number;
     }

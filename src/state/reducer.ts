@@ -26,6 +26,7 @@ function apply(state: SessionState, e: LockstepEvent): SessionState {
           title: s.title,
           nodes: s.nodes,
           explanation: s.explanation ?? '',
+          changes: s.changes ?? [],
           status: 'pending',
           rollingBack: false,
           marks: Object.fromEntries(s.nodes.map((n) => [n, 'pending' as NodeMark])),

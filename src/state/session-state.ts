@@ -23,6 +23,8 @@ export interface StepView {
   nodes: string[];
   /** Markdown prose. */
   explanation: string;
+  /** What the step will change, in a few words each (may be empty). */
+  changes: string[];
   status: StepStatus;
   /** Why the step ended the way it did (from step.finished), if the engine said. */
   reason?: string;

@@ -219,6 +219,7 @@ export class PaneTerminal {
       altScreen,
       scrollOffset: offset,
       scrollbackLines: buffer.baseY,
+      skipped: this.skippedChars,
       seq: this.seqValue,
     };
   }

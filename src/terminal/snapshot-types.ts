@@ -36,6 +36,8 @@ export interface ScreenSnapshot {
   scrollOffset: number;
   /** Lines of scrollback above the live screen. */
   scrollbackLines: number;
+  /** Characters of a flood skipped on screen (the recording keeps them). */
+  skipped: number;
   /** Increases every time parsed output changed the screen; lets renderers skip unchanged panes. */
   seq: number;
 }

@@ -51,7 +51,13 @@ export async function connectLocal(node: Node, opts: LocalConnectOptions = {}): 
 
   let closing = false;
   const pane = new Pane({
-    type: (data) => term.write(data),
+    type: (data) => {
+      try {
+        term.write(data);
+      } catch {
+        // the shell is exiting; onExit reports it
+      }
+    },
     uploadBlock: (script) => writeFile(join(dir, 'block.sh'), script, { mode: 0o600 }),
     probeTerminalModes: async () => {
       ttyPath ??= (await readFile(join(dir, 'tty'), 'utf8').catch(() => '')).trim() || null;

@@ -4,10 +4,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { Client, utils, type AnyAuthMethod, type ConnectConfig } from 'ssh2';
 import type { Duplex } from 'node:stream';
+import ssh2, { type AnyAuthMethod, type Client, type ConnectConfig } from 'ssh2';
 import { createHostVerifier, preferredHostKeyAlgorithms, type AcceptHostKey, type HostKeyDecision } from './host-key.js';
 import { hostKeyName } from './known-hosts.js';
+
+// ssh2 is CommonJS: Node's ESM loader cannot see `utils` as a named export.
+const { utils } = ssh2;
 
 export interface HopTarget {
   /** The inventory node this connection is for (messages name it). */
@@ -100,7 +103,7 @@ export async function openClient(
     ...(sock ? { sock } : {}),
   };
 
-  const client = new Client();
+  const client = new ssh2.Client();
   // ssh2 emits 'error' at any time (a keepalive timeout, a reset): keep a listener for good so
   // none goes unhandled, and remember the last one to say why a connection was lost.
   let last: Error | null = null;

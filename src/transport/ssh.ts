@@ -39,6 +39,11 @@ export interface SshConnectOptions {
   keepaliveCountMax?: number;
   /** How long to wait for the pane's first prompt (default 15 s). */
   promptTimeoutMs?: number;
+  /**
+   * Run the pane's shell as root through `sudo -n` when the login user is not root (the
+   * articles' commands assume a root shell). File operations use sudo either way.
+   */
+  paneAsRoot?: boolean;
 }
 
 export interface SshSession extends PaneSession {
@@ -55,6 +60,7 @@ function execOn(client: Client, command: string, options: { stdin?: Buffer | str
       let code: number | null = null;
       stream.on('data', (b: Buffer) => out.push(b));
       stream.stderr.on('data', (b: Buffer) => errOut.push(b));
+      stream.on('error', () => undefined); // a drop ends in 'close' with code null
       stream.on('exit', (c: number | null) => (code = typeof c === 'number' ? c : null));
       const timer = options.timeoutMs !== undefined ? setTimeout(() => stream.close(), options.timeoutMs) : null;
       stream.on('close', () => {
@@ -122,6 +128,8 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
   let dir = '';
   try {
     const sftp = await sftpOf(client);
+    // Channel errors after a drop must not go unhandled; the close handlers report the loss.
+    sftp.on('error', () => undefined);
     dir = `/tmp/lockstep-${randomBytes(6).toString('hex')}`;
     // SFTP mkdir fails if the name exists, so nobody can plant the directory first.
     await new Promise<void>((resolve, reject) => sftp.mkdir(dir, { mode: 0o700 }, (err) => (err ? reject(err) : resolve())));
@@ -145,11 +153,15 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
     pane = p;
     paneStream = await new Promise<ClientChannel>((resolve, reject) =>
       client.exec(
-        `exec bash --rcfile ${shQuote(`${dir}/rc`)} -i`,
+        `exec ${opts.paneAsRoot && user !== 'root' ? 'sudo -n -H ' : ''}bash --rcfile ${shQuote(`${dir}/rc`)} -i`,
         { pty: { term: 'xterm-256color', cols: opts.cols ?? 120, rows: opts.rows ?? 32 } },
         (err, stream) => (err ? reject(err) : resolve(stream)),
       ),
     );
+    paneStream.on('error', () => undefined);
+    // What the shell printed before its first prompt, to explain a pane that never came up.
+    let early = '';
+    const stopEarly = p.onOutput((d) => (early = (early + d).slice(-2000)));
     const decoder = new StringDecoder('utf8');
     paneStream.on('data', (b: Buffer) => p.feed(decoder.write(b)));
     const errDecoder = new StringDecoder('utf8');
@@ -164,9 +176,14 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
       p.markClosed(!closing, closing ? 'closed' : `connection lost${why ? `: ${why}` : ''}`);
       endAll();
     });
-    if (!(await p.waitReady(opts.promptTimeoutMs ?? 15_000))) {
+    const ready = await p.waitReady(opts.promptTimeoutMs ?? 15_000);
+    stopEarly();
+    if (!ready) {
+      const said = early.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '').trim().split('\n').slice(-3).join(' / ');
       throw new Error(
-        p.closed ? `${node.name}: the shell ended before showing a prompt (${p.closed.reason})` : `${node.name}: the shell did not show a prompt in time (is bash installed?)`,
+        (p.closed
+          ? `${node.name}: the shell ended before showing a prompt (${p.closed.reason})`
+          : `${node.name}: the shell did not show a prompt in time (is bash installed?)`) + (said ? `; it printed: ${said}` : ''),
       );
     }
   } catch (err) {

@@ -13,7 +13,7 @@ import { CONFIRM_NO, CONFIRM_YES, LEAVE_TYPING, LEAVE_TYPING_BYTE, OVERLAY_CLOSE
 import { FOOTER_ROWS, HEADER_ROWS, computeLayout } from './layout.js';
 import type { TuiMode } from './start-options.js';
 import { initialUiState, typingTargets, uiReducer, type UiAction, type UiState } from './ui-state.js';
-import { Explanation } from './components/explanation.js';
+import { Explanation, Notices } from './components/explanation.js';
 import { Footer } from './components/footer.js';
 import { Header } from './components/header.js';
 import { DiffOverlay, DivergenceOverlay, HelpOverlay } from './components/overlays.js';
@@ -73,6 +73,20 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
     return () => clearTimeout(timer);
   }, [layout.screen.cols, layout.screen.rows, zoomKey, nodes.length, readOnly, session, dispatch, resizeDebounceMs]);
 
+  // An unknown or changed host key waits for the operator: ask, one node at a time.
+  const hostKey = useSession((s) => {
+    const n = s.nodes.find((x) => x.hostKey);
+    return n?.hostKey ? { node: n.name, ...n.hostKey } : null;
+  });
+  useEffect(() => {
+    if (!hostKey || readOnly || uiRef.current.confirm) return;
+    const what = hostKey.changed ? 'CHANGED host key (possible man-in-the-middle!)' : 'unknown host key';
+    act({
+      type: 'confirm',
+      confirm: { kind: 'hostkey', node: hostKey.node, fingerprint: hostKey.fingerprint, message: `${hostKey.node}: ${what} ${hostKey.keyType} ${hostKey.fingerprint}. Trust it and add it to ${hostKey.knownHosts}?` },
+    });
+  }, [hostKey?.node, hostKey?.fingerprint, readOnly, act]);
+
   // Key handling reads the latest state through refs, so the handler never goes stale.
   const nodesRef = useRef(nodes);
   nodesRef.current = nodes;
@@ -105,6 +119,7 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
           if (c.kind === 'quit') quit();
           else if (c.kind === 'rollback' && c.step) send({ kind: 'rollback', toStep: c.step });
           else if (c.kind === 'approve' && c.step) send({ kind: 'approve', step: c.step });
+          else if (c.kind === 'hostkey' && c.node && c.fingerprint) send({ kind: 'accept-host-key', node: c.node, fingerprint: c.fingerprint });
         } else if (CONFIRM_NO.includes(key)) act({ type: 'confirm', confirm: null });
         return;
       }
@@ -162,6 +177,8 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
             <StepList width={layout.sidebar - 1} maxRows={sidebarRows} />
             <Box height={1} />
             <Explanation width={layout.sidebar - 1} />
+            <Box flexGrow={1} />
+            <Notices width={layout.sidebar - 1} />
           </Box>
         )}
         {ui.overlay === 'help' ? (

@@ -6,8 +6,11 @@ export type Overlay = 'help' | 'diff' | 'divergence' | null;
 export type TypingTarget = 'focused' | 'all' | 'selected';
 
 export interface Confirm {
-  kind: 'quit' | 'rollback' | 'approve';
+  kind: 'quit' | 'rollback' | 'approve' | 'hostkey';
   step?: string;
+  /** For `hostkey`: whose key, and which one. */
+  node?: string;
+  fingerprint?: string;
   message: string;
 }
 

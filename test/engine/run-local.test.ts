@@ -158,7 +158,7 @@ describe('interrupting a block on local PTY nodes', () => {
     );
     const { engine, events, done } = start(plan, inventory);
     engine.subscribe((e) => {
-      if (e.type === 'engine.waiting' && e.reason === 'failed') engine.dispatch({ kind: 'skip', step: 'int/long' });
+      if (e.type === 'engine.waiting' && e.reason === 'failed') engine.dispatch({ kind: 'skip', step: 'rb/long' });
       if (e.type === 'engine.waiting' && e.reason === 'done') engine.dispatch({ kind: 'quit' });
     });
     await waitFor(engine, (e) => e.type === 'block.started');
@@ -167,7 +167,8 @@ describe('interrupting a block on local PTY nodes', () => {
     engine.dispatch({ kind: 'interrupt' });
     await waitFor(engine, (e) => e.type === 'step.finished');
     expect(Date.now() - t0).toBeLessThan(5000);
-    expect(of(events, 'block.finished').filter((e) => e.step === 'int/long').every((e) => e.interrupted)).toBe(true);
+    const long = of(events, 'block.finished').filter((e) => e.step === 'rb/long');
+    expect(long.map((e) => [e.node, e.interrupted, e.exitCode])).toEqual(expect.arrayContaining([['n0', true, null], ['n1', true, null], ['n2', true, null]]));
     expect(of(events, 'step.finished')[0]).toMatchObject({ status: 'failed', reason: expect.stringContaining('interrupted') });
     await done;
     expect(of(events, 'step.finished').map((e) => e.status)).toEqual(['failed', 'skipped', 'passed']);

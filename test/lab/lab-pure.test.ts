@@ -5,6 +5,7 @@ import { labConfig } from '../../src/lab/config.js';
 import { inventoryText, knownHostsText, sshConfigText } from '../../src/lab/files.js';
 import { mirrorFromSources } from '../../src/lab/mirror.js';
 import { nspawnRoot } from '../../src/lab/procs.js';
+import { staleCertDropIn } from '../../src/lab/scenarios.js';
 
 describe('labConfig', () => {
   it('lays out N controllers and a gateway on the configured /24', () => {
@@ -72,5 +73,23 @@ describe('lab files', () => {
     expect(inv.vars.vip).toBe('10.213.0.100');
     expect(inv.vars.etcd_initial_cluster).toBe('controller0=https://10.213.0.11:2380,controller1=https://10.213.0.12:2380,controller2=https://10.213.0.13:2380');
     expect(inv.nodes[3]).toEqual({ name: 'gateway', address: '10.213.0.10', port: 22, user: 'lockstep', identity_file: '/lab/id_ed25519', groups: ['gateway'], vars: { ip: '10.213.0.10', hostname: 'gateway' } });
+  });
+});
+
+describe('staleCertDropIn', () => {
+  it('drops the serving-certificate flags from the last ExecStart, keeping the rest', () => {
+    const unit = [
+      '# /etc/systemd/system/kube-apiserver.service',
+      '[Service]',
+      'ExecStart=/usr/local/bin/kube-apiserver \\',
+      '  --advertise-address=10.0.0.1 \\',
+      '  --tls-cert-file=/var/lib/kubernetes/kubernetes.pem \\',
+      '  --tls-private-key-file /var/lib/kubernetes/kubernetes-key.pem \\',
+      '  --v=2',
+      'Restart=on-failure',
+    ].join('\n');
+    expect(staleCertDropIn(unit)).toBe(
+      '# lockstep lab scenario stale-cert: serving-certificate flags removed\n[Service]\nExecStart=\nExecStart=/usr/local/bin/kube-apiserver --advertise-address=10.0.0.1 --v=2\n');
+    expect(staleCertDropIn('')).toBeUndefined();
   });
 });

@@ -30,6 +30,30 @@ echo | openssl s_client -connect ${ip}:6443 2>/dev/null | openssl x509 -noout -s
     expect(status().scenarios['stale-cert']).toBe('controller0');
   });
 
+  it('stale-cert on a runbook-installed kube-apiserver unit: the drop-in drops the TLS flags and the stale cert is served', () => {
+    const ip = cfg().nodes.find((n) => n.name === 'controller1')!.address;
+    const probe = `for i in $(seq 1 50); do (exec 3<>/dev/tcp/${ip}/6443) 2>/dev/null && break; sleep 0.2; done
+echo | openssl s_client -connect ${ip}:6443 2>/dev/null | openssl x509 -noout -subject -nameopt RFC2253`;
+    mustOnNode('controller1', `set -e
+mkdir -p /var/lib/kubernetes && cd /var/lib/kubernetes
+openssl req -x509 -newkey rsa:2048 -nodes -days 2 -keyout kubernetes-key.pem -out kubernetes.pem -subj /CN=kubernetes -addext "subjectAltName=IP:${ip},IP:${cfg().vip}" 2>/dev/null
+install -m 0755 /opt/lockstep/bin/kube-apiserver /usr/local/bin/kube-apiserver
+cat > /etc/systemd/system/kube-apiserver.service <<'EOF'
+[Service]
+ExecStart=/usr/local/bin/kube-apiserver \\
+  --advertise-address=${ip} \\
+  --tls-cert-file=/var/lib/kubernetes/kubernetes.pem \\
+  --tls-private-key-file=/var/lib/kubernetes/kubernetes-key.pem \\
+  --service-cluster-ip-range=10.32.0.0/24 --etcd-servers=https://127.0.0.1:2379
+EOF
+systemctl daemon-reload && systemctl start kube-apiserver`);
+    expect(mustOnNode('gateway', probe)).toMatch(/subject=CN=kubernetes\n/);
+    expect(lockstep(['lab', 'scenario', 'stale-cert', 'controller1']).code).toBe(0);
+    expect(mustOnNode('gateway', probe)).toMatch(/subject=CN=controller1@\d+/);
+    expect(mustOnNode('controller1', 'systemctl show -p DropInPaths --value kube-apiserver')).toContain('lockstep-stale-cert.conf');
+    mustOnNode('controller1', 'systemctl stop kube-apiserver');
+  });
+
   it('diverge: controller1 has a different file and a different kube-apiserver version', () => {
     expect(lockstep(['lab', 'scenario', 'diverge']).code).toBe(0);
     const sum = (n: string) => mustOnNode(n, 'sha256sum < /etc/default/etcd').trim();

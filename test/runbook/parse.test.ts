@@ -55,7 +55,7 @@ undo
 \`\`\`
 
 \`\`\`yaml san-check retries=2
-endpoint: \${node.address}:6443
+endpoints: [\${node.address}:6443]
 names: [kubernetes, \${node.name}]
 \`\`\`
 
@@ -132,7 +132,7 @@ describe('parseRunbook', () => {
     expect(file).toMatchObject({ path: '/etc/x.conf', mode: 0o600, owner: 'root:adm', body: 'k = ${a}' });
     expect(verify).toMatchObject({ retries: 3, intervalMs: 500, timeoutMs: 10_000, expect: 'is (healthy|ok)', body: 'check' });
     expect(rollback.targets).toEqual({ names: ['controller0', 'controller1'], once: false });
-    expect(san).toMatchObject({ retries: 2, intervalMs: 2000, options: { endpoint: '${node.address}:6443', names: ['kubernetes', '${node.name}'] } });
+    expect(san).toMatchObject({ retries: 2, intervalMs: 2000, options: { endpoints: ['${node.address}:6443'], names: ['kubernetes', '${node.name}'] } });
     expect(run.range.start).toEqual({ file: 'rb/sample.md', line: 30, column: 1 });
     expect(run.bodyStart).toEqual({ file: 'rb/sample.md', line: 31, column: 1 });
     expect(rb.steps[1]!.blocks.map((b) => b.id)).toEqual(['first-step-2-run', 'first-step-2-run-2']);

@@ -32,7 +32,8 @@ etcdctl endpoint health
 \`\`\`
 
 \`\`\`yaml san-check
-endpoint: \${node.address}:2379
+endpoints:
+  - \${node.address}:2379
 names: [\${node.name}, \${ip}]
 \`\`\`
 
@@ -70,7 +71,7 @@ describe('buildPlan', () => {
     expect(run!.perNode.c2).toEqual({ kind: 'run', script: 'systemctl restart etcd --token "sekrit"' });
     const [verify, san] = step.gates;
     expect(verify!.perNode.c0).toEqual({ kind: 'verify', script: 'etcdctl endpoint health', retries: 4, intervalMs: 3000, expect: 'c0 is healthy' });
-    expect(san!.perNode.c2).toEqual({ kind: 'san-check', options: { endpoint: '10.0.0.12:2379', names: ['c2', '192.168.0.12'] }, retries: 0, intervalMs: 2000 });
+    expect(san!.perNode.c2).toEqual({ kind: 'san-check', options: { endpoints: ['10.0.0.12:2379'], names: ['c2', '192.168.0.12'] }, retries: 0, intervalMs: 2000 });
     expect(step.rollbacks[0]!.nodes).toEqual(['gw']);
     expect(p.secrets).toEqual(['sekrit']);
     expect(p.nodes[0]).toEqual({ name: 'c0', address: '10.0.0.10', groups: ['controllers'] });
@@ -92,6 +93,13 @@ describe('buildPlan', () => {
     const { plan, diagnostics } = buildPlan([ETCD, PKI], inventory);
     expect(plan).toBeUndefined();
     expect(show(diagnostics)).toEqual(['rb/etcd.md:20:33: error: variable `token` has no value on nodes c0, c1, c2']);
+  });
+
+  it('reports a file path that does not render to an absolute path', () => {
+    const r = rb('rb/p.md', '---\nvars:\n  dir: etc\n---\n# P\n\n## S\n\n```ini file path=${dir}/x.conf on=c0\nx\n```\n');
+    const { plan, diagnostics } = buildPlan([r], inventory);
+    expect(plan).toBeUndefined();
+    expect(show(diagnostics)).toEqual(['rb/p.md:9:18: error: on node c0 the file path renders to `etc/x.conf`, which is not absolute']);
   });
 
   it('builds no plan when validation finds errors', () => {

@@ -43,6 +43,7 @@ describe('validateRunbooks', () => {
         '---', 'vars:', '  pw:', '    secret: true', '---', '# S', '', 'Intro mentions ${pw}.', '', '## Use ${pw}', '', 'Prose with ${pw}.', '',
         '```sh', 'echo "${pw}" > /root/pw', 'printf %s "${pw}" | chpasswd', 'tool --password "${pw}"', 'sudo echo ${pw}', 'true && printf "%s" ${pw}', '# echo ${pw} in a comment', '```', '',
         '```sh verify expect="${pw}"', 'true', '```', '',
+        '```sh', 'set -eux', 'login "${pw}"', 'set +x', 'login "${pw}"', '```', '',
       ].join('\n'),
     );
     expect(show(validateRunbooks([r]))).toEqual([
@@ -52,6 +53,7 @@ describe('validateRunbooks', () => {
       's.md:18:11: error: secret variable `pw` is printed by `echo` and would appear on screen and in the recording',
       's.md:19:21: error: secret variable `pw` is printed by `printf` and would appear on screen and in the recording',
       's.md:23:22: error: secret variable `pw` used where it would be shown: an `expect=` pattern is shown and recorded',
+      's.md:29:8: error: secret variable `pw` is printed by `set -x` and would appear on screen and in the recording',
     ]);
   });
 
@@ -71,6 +73,15 @@ describe('validateRunbooks', () => {
       'other/a.md:1:1: error: runbook name `a` is also used by dir/a.md',
       'dir/b.md:3:5: error: requirement cycle: a → b → a',
       'dir/a.md:2:15: error: required runbook `zz` was not found',
+    ]);
+  });
+
+  it('checks san-check options with the SAN checker: keys at lint time, values per node at plan time', () => {
+    const r = rb('c.md', '# C\n\n## S\n\n```yaml san-check\nnames: [a]\nendpoint: 1.2.3.4:6443\n```\n\n```yaml san-check\ntimeout: soon\n```\n\n```yaml san-check\ntimeout: ${t}\n```\n');
+    expect(show(validateRunbooks([r]))).toEqual([
+      'c.md:7:1: error: unknown key "endpoint"; known keys: endpoints, names, cert, key, ca, certDir, unit, timeout',
+      'c.md:11:1: error: "timeout" must be a number of seconds',
+      'c.md:15:10: warning: variable `t` is not declared; only an inventory can set it',
     ]);
   });
 

@@ -40,6 +40,16 @@ describe.skipIf(!canRun)('non-root login with sudo', () => {
     expect(await s.statFile(target)).toBeNull();
   });
 
+  test('paneAsRoot runs the pane as root through sudo; state still carries over', async () => {
+    const r = await connectSsh(sshd.node(), { knownHostsFile: sshd.knownHostsFile, agent: null, paneAsRoot: true });
+    try {
+      expect((await r.runScript('whoami', 'id -un; ROOTVAR=1; cd /root')).output).toBe('root\n');
+      expect((await r.runScript('state', 'echo "$ROOTVAR $PWD $HOME"')).output).toBe('1 /root /root\n');
+    } finally {
+      await r.close();
+    }
+  });
+
   test('without passwordless sudo the error says what to do', async () => {
     ensureTestUser('lockstep-nosudo', false);
     const other = await startSshd({ user: 'lockstep-nosudo' });
@@ -50,6 +60,10 @@ describe.skipIf(!canRun)('non-root login with sudo', () => {
       } finally {
         await n.close();
       }
+      // And a pane that cannot become root says why instead of timing out.
+      await expect(
+        connectSsh(other.node({ name: 'worker-9' }), { knownHostsFile: other.knownHostsFile, agent: null, paneAsRoot: true }),
+      ).rejects.toThrow(/worker-9: the shell ended before showing a prompt.*password is required/);
     } finally {
       await other.stop();
     }

@@ -84,6 +84,21 @@ describe('host keys', () => {
     await s.close();
   });
 
+  test('a host known only by its RSA key is asked for that key, not reported unknown', async () => {
+    const both = await startSshd({ rsaHostKey: true });
+    try {
+      const f = knownHosts('kh-rsa-only', `[127.0.0.1]:${both.port} ${both.rsaHostPublicKey}\n`);
+      const s = await connectSsh(both.node(), { knownHostsFile: f, agent: null });
+      expect(s.hostKeys[0]).toMatchObject({ status: 'known', keyType: 'ssh-rsa', line: 1 });
+      await s.close();
+      // With nothing known, the default preference (ed25519) is what gets reported.
+      const err = (await connectSsh(both.node(), { knownHostsFile: knownHosts('kh-none', ''), agent: null }).catch((e: unknown) => e)) as HostKeyError;
+      expect(err.facts.keyType).toBe('ssh-ed25519');
+    } finally {
+      await both.stop();
+    }
+  });
+
   test('@revoked refuses the key', async () => {
     const f = knownHosts('kh-revoked', `${sshd.knownHostsLine}\n@revoked * ${sshd.hostPublicKey}\n`);
     const err = (await connectSsh(sshd.node(), { knownHostsFile: f, agent: null }).catch((e: unknown) => e)) as HostKeyError;

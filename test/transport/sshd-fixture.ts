@@ -18,6 +18,8 @@ export interface SshdFixture {
   clientKeyFile: string;
   /** `ssh-ed25519 AAAA…` of the server's host key. */
   hostPublicKey: string;
+  /** `ssh-rsa AAAA…` of its second host key, when started with `rsaHostKey`. */
+  rsaHostPublicKey?: string;
   /** A known_hosts file that lists the server's real key. */
   knownHostsFile: string;
   /** The known_hosts line for the server, as OpenSSH writes it (`[127.0.0.1]:port type key`). */
@@ -85,7 +87,7 @@ export function ensureTestUser(name: string, sudo: boolean): void {
   if (sudo && !existsSync(dropIn)) writeFileSync(dropIn, `${name} ALL=(ALL) NOPASSWD:ALL\n`, { mode: 0o440 });
 }
 
-export async function startSshd(options: { user?: string; extraConfig?: string } = {}): Promise<SshdFixture> {
+export async function startSshd(options: { user?: string; extraConfig?: string; rsaHostKey?: boolean } = {}): Promise<SshdFixture> {
   // sshd refuses to start without its privilege-separation directory.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-sshd-'));
@@ -98,7 +100,10 @@ export async function startSshd(options: { user?: string; extraConfig?: string }
     chmodSync(dir, 0o755);
     chmodSync(join(dir, 'authorized_keys'), 0o644);
   }
-  const hostPublicKey = readFileSync(join(dir, 'host_ed25519.pub'), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  const pubOf = (f: string) => readFileSync(join(dir, f), 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+  const hostPublicKey = pubOf('host_ed25519.pub');
+  if (options.rsaHostKey) keygen(join(dir, 'host_rsa'), 'rsa');
+  const rsaHostPublicKey = options.rsaHostKey ? pubOf('host_rsa.pub') : undefined;
 
   for (let attempt = 0; ; attempt++) {
     const port = await freePort();
@@ -106,6 +111,7 @@ export async function startSshd(options: { user?: string; extraConfig?: string }
       `Port ${port}`,
       'ListenAddress 127.0.0.1',
       `HostKey ${join(dir, 'host_ed25519')}`,
+      options.rsaHostKey ? `HostKey ${join(dir, 'host_rsa')}` : '',
       `PidFile ${join(dir, 'sshd.pid')}`,
       `AuthorizedKeysFile ${join(dir, 'authorized_keys')}`,
       'UsePAM no',
@@ -146,6 +152,7 @@ export async function startSshd(options: { user?: string; extraConfig?: string }
       user,
       clientKeyFile: join(dir, 'client_ed25519'),
       hostPublicKey,
+      rsaHostPublicKey,
       knownHostsFile,
       knownHostsLine,
       node: (overrides = {}) => ({

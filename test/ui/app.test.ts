@@ -22,6 +22,8 @@ describe('App', () => {
     expect(f).toContain('Fetch the etcd release');
     expect(f).not.toContain('**etcd**');
     expect(f).toContain('• the tarball goes to /tmp');
+    expect(f).toContain('This step will:');
+    expect(f).toContain('• runs 1 command on 3 nodes');
     for (const n of ['1 controller-0', '2 controller-1', '3 controller-2']) expect(f).toContain(n);
     expect(f).toMatch(/┌─+/);
     expect(f).toContain('root@controller-1:~#');
@@ -145,8 +147,10 @@ describe('App', () => {
     const wide = h.session.panes.get('controller-0').cols;
     h.stdout.resize(90, 30);
     await h.waitFor(() => h!.session.panes.get('controller-0').cols < wide);
-    const last = h.intents.filter((i) => i.kind === 'resize').at(-1);
-    expect(last).toMatchObject({ kind: 'resize', cols: h.session.panes.get('controller-0').cols });
+    // the engine hears of the new size after a short debounce
+    const lastResize = (): unknown => h!.intents.filter((i) => i.kind === 'resize').at(-1);
+    await h.waitFor(() => (lastResize() as { cols?: number } | undefined)?.cols === h!.session.panes.get('controller-0').cols);
+    expect(lastResize()).toEqual({ kind: 'resize', cols: h.session.panes.get('controller-0').cols, rows: h.session.panes.get('controller-0').rows });
     await h.key('z');
     await h.waitFor(() => h!.session.panes.get('controller-0').cols > h!.session.panes.get('controller-1').cols);
     const f = plain(h.frame());
@@ -170,5 +174,55 @@ describe('App', () => {
     await h.key('b');
     await h.key('x');
     expect(h.intents).toEqual([]);
+  });
+});
+
+describe('App, more', () => {
+  it('asks about an unknown host key and sends the acceptance; shows notices', async () => {
+    h = renderApp({ cols: 160 });
+    await h.feed(
+      stamp([
+        ...demoOpening(),
+        { type: 'hostkey.unknown', node: 'controller-1', fingerprint: 'SHA256:abc', keyType: 'ssh-ed25519', knownHosts: '/root/.ssh/known_hosts', changed: false },
+        { type: 'notice', level: 'warn', message: 'controller-1 is slow to answer', node: 'controller-1' },
+      ]),
+    );
+    const f = plain(await h.waitFor('[y/n]'));
+    expect(f).toContain('controller-1: unknown host key ssh-ed25519 SHA256:abc');
+    expect(f).toContain('controller-1: controller-1 is slow to');
+    await h.key('y');
+    expect(h.intents).toContainEqual({ kind: 'accept-host-key', node: 'controller-1', fingerprint: 'SHA256:abc' });
+  });
+
+  it('scrolls a pane back and returns to the live screen', async () => {
+    h = renderApp();
+    const lines = Array.from({ length: 60 }, (_, i) => `line-${i}`).join('\r\n');
+    await h.feed(stamp([...demoOpening(), { type: 'node.output', node: 'controller-0', data: `\r\n${lines}` }]));
+    await h.waitFor((x) => plain(x).includes('line-59'));
+    await h.key('[');
+    await h.key('\x1b[5~'); // PgUp
+    const back = plain(await h.waitFor((x) => /\[scroll -\d+\/\d+\]/.test(plain(x))));
+    expect(back).not.toContain('line-59');
+    expect(back).toMatch(/line-[2-4]\d/);
+    await h.key('q');
+    const live = plain(await h.waitFor((x) => !/\[scroll/.test(plain(x)) && plain(x).includes('line-59')));
+    expect(live).toContain('line-59');
+    expect(live).toContain('keys: commands');
+  });
+
+  it('shows more than six nodes as tabs, one pane at a time', async () => {
+    h = renderApp({ cols: 160, rows: 40 });
+    const nodes = Array.from({ length: 8 }, (_, i) => ({ name: `worker-${i}`, groups: ['workers'] }));
+    await h.feed([
+      { t: 0, type: 'session.started', version: '0', operator: 'a', host: 'h', startedAt: '', runbooks: [], nodes, steps: [], cols: 80, rows: 24 },
+      ...nodes.map((n, i) => ({ t: i + 1, type: 'node.output' as const, node: n.name, data: `hello from ${n.name}` })),
+    ]);
+    let f = plain(await h.waitFor((x) => plain(x).includes('hello from worker-0')));
+    expect(f).toContain(' 1:worker-0  2:worker-1 ');
+    expect(f).toContain(' 8:worker-7');
+    expect(f).not.toContain('hello from worker-1');
+    await h.key('\t');
+    f = plain(await h.waitFor((x) => plain(x).includes('hello from worker-1')));
+    expect(f).not.toContain('hello from worker-0');
   });
 });

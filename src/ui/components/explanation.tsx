@@ -26,6 +26,14 @@ export function Explanation({ width }: { width: number }): React.ReactElement | 
     <Box flexDirection="column" width={width}>
       <Text bold wrap="truncate-end">{step.title}</Text>
       <Markdown source={mode === 'learn' ? step.explanation : firstParagraph(step.explanation)} />
+      {mode === 'learn' && step.status === 'pending' && step.changes.length > 0 && (
+        <Box flexDirection="column">
+          <Text bold>This step will:</Text>
+          {step.changes.map((c) => (
+            <Text key={c} wrap="wrap">{charset.bullet} {c}</Text>
+          ))}
+        </Box>
+      )}
       {mode === 'learn' && paths.length > 0 && (
         <Box flexDirection="column">
           <Text bold>Will change:</Text>
@@ -41,6 +49,23 @@ export function Explanation({ width }: { width: number }): React.ReactElement | 
       ))}
       {step.reason && step.status !== 'running' && <Text color="red" wrap="wrap">{step.reason}</Text>}
       {waiting && waiting.step === step.id && <WaitingHint reason={waiting.reason} />}
+    </Box>
+  );
+}
+
+const NOTICE_COLOUR = { info: undefined, warn: 'yellow', error: 'red' } as const;
+
+/** The latest engine notices (connection trouble, warnings), newest last. */
+export function Notices({ width, count = 3 }: { width: number; count?: number }): React.ReactElement {
+  const notices = useSession((s) => s.notices.slice(-count));
+  return (
+    <Box flexDirection="column" width={width}>
+      {notices.map((n) => (
+        <Text key={`${n.t}-${n.message}`} color={NOTICE_COLOUR[n.level]} wrap="truncate-end">
+          {n.node ? `${n.node}: ` : ''}
+          {n.message}
+        </Text>
+      ))}
     </Box>
   );
 }

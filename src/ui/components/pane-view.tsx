@@ -50,13 +50,26 @@ function withCursor(runs: StyledRun[], x: number): StyledRun[] {
   return out;
 }
 
-function Line({ line, cursorX }: { line: StyledLine; cursorX: number | null }): React.ReactElement {
-  const runs = cursorX === null ? line.runs : withCursor(line.runs, cursorX);
-  return (
-    <Text wrap="truncate-end">
-      {runs.length === 0 ? ' ' : runs.map((r, i) => <Run key={i} run={r} />)}
-    </Text>
-  );
+/** Cuts runs to `width` cells. Cheaper than letting Ink truncate (it re-parses ANSI per line). */
+function clip(runs: StyledRun[], width: number): StyledRun[] {
+  let used = 0;
+  const out: StyledRun[] = [];
+  for (const r of runs) {
+    const chars = [...r.text];
+    if (used + chars.length <= width) {
+      out.push(r);
+      used += chars.length;
+    } else {
+      if (width > used) out.push({ ...r, text: chars.slice(0, width - used).join('') });
+      break;
+    }
+  }
+  return out;
+}
+
+function Line({ line, cursorX, width }: { line: StyledLine; cursorX: number | null; width: number }): React.ReactElement {
+  const runs = clip(cursorX === null ? line.runs : withCursor(line.runs, cursorX), width);
+  return <Text>{runs.length === 0 ? ' ' : runs.map((r, i) => <Run key={i} run={r} />)}</Text>;
 }
 
 export const PaneView = React.memo(function PaneView(props: PaneViewProps): React.ReactElement {
@@ -81,7 +94,6 @@ export const PaneView = React.memo(function PaneView(props: PaneViewProps): Reac
       height={props.height}
       borderStyle={props.target ? charset.targetBorder : charset.border}
       borderColor={borderColor}
-      overflow="hidden"
     >
       <Box>
         <Box flexShrink={0}>
@@ -93,12 +105,13 @@ export const PaneView = React.memo(function PaneView(props: PaneViewProps): Reac
         {props.target && <Text color="red" bold>{' >> KEYS'}</Text>}
         {props.selected && !props.target && <Text color="yellow">{' [sel]'}</Text>}
         {snap.altScreen && <Text dimColor>{' [full]'}</Text>}
+        {snap.skipped > 0 && <Text color="yellow">{` [${Math.ceil(snap.skipped / 1024)} KiB skipped]`}</Text>}
         {props.scrolling && <Text color="yellow">{` [scroll -${snap.scrollOffset}/${snap.scrollbackLines}]`}</Text>}
         <Box flexGrow={1} />
         <Text color={gate.state === 'failed' ? 'red' : gate.state === 'passing' ? 'green' : 'yellow'} wrap="truncate-end">{gateText}</Text>
       </Box>
       {lines.map((line, y) => (
-        <Line key={y} line={line} cursorX={props.focused && snap.cursor.visible && snap.cursor.y === y ? snap.cursor.x : null} />
+        <Line key={y} line={line} width={Math.max(1, props.width - 2)} cursorX={props.focused && snap.cursor.visible && snap.cursor.y === y ? snap.cursor.x : null} />
       ))}
     </Box>
   );

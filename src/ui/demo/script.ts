@@ -17,6 +17,7 @@ const STEPS = [
     explanation:
       'Fetch the **etcd** release on every controller and unpack `etcd` and `etcdctl`.\n\n' +
       '- the tarball goes to `/tmp`\n- binaries land in `/usr/local/bin`\n\nThis step is *safe to repeat*.',
+    changes: ['runs 1 command on 3 nodes'],
   },
   {
     id: 'etcd/unit',
