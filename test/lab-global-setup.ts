@@ -25,5 +25,6 @@ export default async function setup(): Promise<void> {
   ensureDoublesBuilt(process.cwd());
   const progress = stderrProgress('lab setup');
   progress('bringing the practice lab up (reused if already up)');
-  await labUp({ progress });
+  // Three controllers and a gateway, whatever a previous run left: the tests expect that shape.
+  await labUp({ controllers: 3, progress });
 }

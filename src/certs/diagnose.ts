@@ -1,6 +1,6 @@
 // Findings → plain-words problems, each with what is happening, why, and the fix. Pure: the
 // caller passes what was read from nodes and endpoints, and the time to judge dates by.
-import { TLS_VERIFY_PREFIX, hostnameError, matchesName, nameKind } from './hostname.js';
+import { TLS_VERIFY_PREFIX, hostnameError, nameKind } from './hostname.js';
 import { CERT_DIR_CERT, CERT_DIR_KEY, describeSans, selfGeneratedHost } from './self-signed.js';
 import type { CertInfo, CheckReport, EndpointObservation, EndpointResult, NodeFiles, Problem } from './types.js';
 import { checkValidity, verifyChain } from './verify.js';
@@ -359,4 +359,3 @@ export function diagnose(input: DiagnoseInput): CheckReport {
   };
 }
 
-export { matchesName };

@@ -119,7 +119,11 @@ async function cluster(o: CheckOptions, now: Date): Promise<CheckReport> {
       nodes.map(async (n): Promise<ClusterNode> => {
         const address = n.transport === 'local' ? '127.0.0.1' : n.address;
         try {
-          const s = n.transport === 'local' ? await connectLocal(n) : await connectSsh(n, { knownHostsFile: inv.knownHosts });
+          // Only exec and file reads are used; the generous prompt wait is for loaded machines.
+          const s =
+            n.transport === 'local'
+              ? await connectLocal(n, { readyTimeoutMs: 60_000 })
+              : await connectSsh(n, { knownHostsFile: inv.knownHosts, promptTimeoutMs: 60_000 });
           sessions.push(s);
           return { node: n.name, address, access: s };
         } catch (err) {

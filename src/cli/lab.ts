@@ -5,6 +5,22 @@ import { labConfig, labDown, labReset, labStatus, labUp, readState, stderrProgre
 import { applyScenario, SCENARIOS } from '../lab/scenarios.js';
 import { UserError } from './errors.js';
 
+/** System errors (disk full, busy mount, permissions) are the operator's to fix: no stack trace. */
+function act<A extends unknown[]>(fn: (...args: A) => Promise<void> | void): (...args: A) => Promise<void> {
+  return async (...args: A) => {
+    try {
+      await fn(...args);
+    } catch (err) {
+      const e = err as NodeJS.ErrnoException;
+      if (e && typeof e.code === 'string' && !(err instanceof UserError)) {
+        const hint = e.code === 'ENOSPC' ? '; free some disk space or set LOCKSTEP_LAB_DIR to a larger disk' : '';
+        throw new UserError(`lab: ${e.message}${hint}`, 3);
+      }
+      throw err;
+    }
+  };
+}
+
 function controllersOption(v: string): number {
   const n = Number(v);
   if (!Number.isInteger(n) || n < 1 || n > 50) throw new UserError(`--controllers ${v}: give a whole number from 1 to 50`);
@@ -17,20 +33,20 @@ export function register(program: Command): void {
     .command('up')
     .description('build the image once, then boot controller0..N-1 and gateway; writes inventory, known_hosts, ssh_config')
     .option('--controllers <n>', 'number of controllers (default 3)', controllersOption)
-    .action(async (o: { controllers?: number }) => {
+    .action(act(async (o: { controllers?: number }) => {
       await labUp({ controllers: o.controllers, progress: stderrProgress() });
       const s = await labStatus();
       process.stdout.write(`inventory:   ${s.files.inventory}\nssh config:  ${s.files.sshConfig} (ssh -F ${s.files.sshConfig} controller0)\nknown_hosts: ${s.files.knownHosts}\n`);
-    });
+    }));
   lab
     .command('down')
     .description('stop every node and remove the namespaces, bridge and mounts the lab made')
-    .action(async () => labDown({ progress: stderrProgress() }));
+    .action(act(async () => labDown({ progress: stderrProgress() })));
   lab
     .command('status')
     .description('nodes, addresses, state and the paths of the lab files')
     .option('--json', 'machine-readable output')
-    .action(async (o: { json?: boolean }) => {
+    .action(act(async (o: { json?: boolean }) => {
       const s = await labStatus();
       if (o.json) {
         process.stdout.write(JSON.stringify(s, null, 2) + '\n');
@@ -40,13 +56,13 @@ export function register(program: Command): void {
       for (const n of s.nodes) process.stdout.write(`  ${n.name.padEnd(12)} ${n.address.padEnd(15)} ${n.state.padEnd(8)} ${n.groups.join(',')}\n`);
       for (const [k, v] of Object.entries(s.scenarios)) process.stdout.write(`  scenario ${k} on ${v}\n`);
       process.stdout.write(`inventory ${s.files.inventory}\nssh config ${s.files.sshConfig}\nknown_hosts ${s.files.knownHosts}\nbinaries ${s.binDir.host} (in nodes: ${s.binDir.node})\n`);
-    });
+    }));
   lab
     .command('reset')
     .description('recreate every node fresh (undoes scenarios and everything run on the nodes)')
-    .action(async () => {
+    .action(act(async () => {
       await labReset({ progress: stderrProgress() });
-    });
+    }));
   lab
     .command('ssh')
     .description('open a shell on a node (or run a command after --), with the lab key and known_hosts')
@@ -66,9 +82,9 @@ export function register(program: Command): void {
     .command('scenario')
     .description(`break the lab on purpose: ${Object.keys(SCENARIOS).join(', ')} (\`lab reset\` undoes)`)
     .argument('<name>', Object.keys(SCENARIOS).join('|'))
-    .argument('[node]', 'node to break (default: controller0, or controller1 for diverge)')
-    .action(async (name: string, node: string | undefined) => {
+    .argument('[node]', 'node to break (default: controller0 for stale-cert, controller1 for diverge, controller2 for node-down)')
+    .action(act(async (name: string, node: string | undefined) => {
       const msg = await applyScenario(name, node, stderrProgress());
       process.stdout.write(msg + '\n');
-    });
+    }));
 }

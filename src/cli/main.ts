@@ -19,6 +19,10 @@ const modules: (() => Promise<{ register: Registrar }>)[] = [
   () => import('./run.js'),
   () => import('./lab.js'),
   () => import('./certs.js'),
+  () => import('./verify.js'),
+  () => import('./audit.js'),
+  () => import('./export.js'),
+  () => import('./replay.js'),
 ];
 for (const load of modules) (await load()).register(program);
 

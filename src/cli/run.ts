@@ -5,7 +5,7 @@ import { hostname, userInfo } from 'node:os';
 import type { Command } from 'commander';
 import { createEngine, findStep, runHeadless, type ConnectContext, type Engine } from '../engine/index.js';
 import { loadInventory, type Inventory, type Node } from '../inventory/index.js';
-import { defaultRecordingPath, Recorder } from '../record/index.js';
+import { defaultRecordingPath, Recorder, summarizeInventory } from '../record/index.js';
 import { buildPlan, hasErrors, loadRunbooks, type Plan } from '../runbook/index.js';
 import type { SanChecker } from '../steps/index.js';
 import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../transport/index.js';
@@ -89,6 +89,9 @@ function connector(inventory: Inventory, opts: RunOptions, interactive: () => bo
     } catch (err) {
       if (err instanceof HostKeyError && !prompted) {
         ctx.emit({ type: 'hostkey.unknown', node: name, fingerprint: err.facts.fingerprint, keyType: err.facts.keyType, knownHosts: err.facts.knownHosts, line: err.line, changed: err.reason !== 'unknown' });
+        if (err.reason === 'unknown' && !opts.acceptNewHostKeys) {
+          throw new Error(`${err.message} Once checked, run again with --accept-new-host-keys to trust it.`);
+        }
       }
       throw err;
     }
@@ -126,9 +129,20 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
   const wantTui = opts.tui !== false && tty;
   const size = { cols: process.stdout.columns || 120, rows: process.stdout.rows || 32 };
   const recordPath = opts.record ?? defaultRecordingPath(plan.runbooks.map((r) => r.name));
+  const operator = userInfo().username;
   let recorder: Recorder;
   try {
-    recorder = new Recorder(recordPath, { secrets: plan.secrets });
+    recorder = new Recorder(recordPath, {
+      secrets: plan.secrets,
+      header: {
+        lockstep: VERSION,
+        operator,
+        host: hostname(),
+        runbooks: plan.runbooks.map((r) => ({ name: r.name, file: r.file, sha256: r.sha256 })),
+        inventory: summarizeInventory(inventory.nodes),
+        terminal: size,
+      },
+    });
   } catch (err) {
     throw new UserError(`cannot write the recording ${recordPath}: ${(err as Error).message}; choose another place with --record`);
   }
@@ -141,7 +155,7 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
     startAt: opts.from,
     nodeVars: Object.fromEntries(inventory.nodes.map((n) => [n.name, n.vars])),
     sanCheck,
-    meta: { version: VERSION, operator: userInfo().username, host: hostname(), ...size },
+    meta: { version: VERSION, operator, host: hostname(), ...size },
   });
   engine.subscribe((e) => {
     recorder.write(e);

@@ -92,31 +92,65 @@ const VOLATILE: [RegExp, string][] = [
   [/\b(?:\d+(?:\.\d+)?(?:ns|µs|us|ms|s|m|h|d))+\b/g, '‹duration›'],
 ];
 
-/**
- * The canonical form of one line of `node`'s output. A line naming only one node (usually
- * itself: `hostname`, its own IP in a config) is made relative: its own identity becomes
- * ‹self›, another node's ‹other›, so `controller1` wrongly printing controller0's address
- * stands out. A line naming several nodes (a member list, `--initial-cluster`) is the same
- * on every node, so it is kept absolute.
- */
-function canonicalLine(line: string, node: string, pattern: RegExp | null, byValue: Map<string, IdentityToken>): string {
-  let out = line.trimEnd();
+interface Mention {
+  node: string;
+  label: string;
+  value: string;
+}
+
+interface TokenLine {
+  /** The line with volatile values masked and every identity mention replaced by ‹id›. */
+  skeleton: string;
+  mentions: Mention[];
+}
+
+const MENTION = '\u0000';
+
+function tokenizeLine(line: string, pattern: RegExp | null, byValue: Map<string, IdentityToken>): TokenLine {
+  const mentions: Mention[] = [];
+  let text = line.trimEnd();
   if (pattern) {
-    const mentioned = new Set<string>();
-    for (const m of out.matchAll(pattern)) {
-      const tok = byValue.get(m[0]);
-      if (tok) mentioned.add(tok.node);
-    }
-    if (mentioned.size === 1) {
-      out = out.replace(pattern, (v) => {
-        const tok = byValue.get(v);
-        if (!tok) return v;
-        return tok.node === node ? `‹self:${tok.label}›` : `‹other:${tok.label}›`;
+    text = text.replace(pattern, (v) => {
+      const tok = byValue.get(v);
+      if (!tok) return v;
+      mentions.push({ node: tok.node, label: tok.label, value: v });
+      return MENTION;
+    });
+  }
+  for (const [re, replacement] of VOLATILE) text = text.replace(re, replacement);
+  return { skeleton: text, mentions };
+}
+
+/**
+ * A mention of a node can be meant two ways: relative (each node prints its own name: `hostname`,
+ * its own IP in a config) or absolute (every node prints the same node: a member list, the
+ * bootstrap node). For each mention position in each kind of line, the nodes vote: the reading
+ * under which more nodes agree wins, relative on a tie. So `controller1` printing controller0's
+ * address where the others print their own stands out, while a member list next to the node's
+ * own name on the same line (`--name controller1 --initial-cluster controller0=…,controller1=…`)
+ * does not.
+ */
+function decideReadings(lines: Map<string, TokenLine[]>): Map<string, 'absolute' | 'relative'> {
+  const votes = new Map<string, { absolute: Map<string, number>; relative: Map<string, number> }>();
+  const bump = (m: Map<string, number>, k: string) => m.set(k, (m.get(k) ?? 0) + 1);
+  for (const [node, tokenLines] of lines) {
+    const seen = new Map<string, number>();
+    for (const tl of tokenLines) {
+      const occurrence = seen.get(tl.skeleton) ?? 0;
+      seen.set(tl.skeleton, occurrence + 1);
+      tl.mentions.forEach((m, pos) => {
+        const key = `${tl.skeleton}\u0001${occurrence}\u0001${pos}`;
+        const v = votes.get(key) ?? { absolute: new Map(), relative: new Map() };
+        bump(v.absolute, m.value);
+        bump(v.relative, `${m.node === node ? 'self' : 'other'}:${m.label}`);
+        votes.set(key, v);
       });
     }
   }
-  for (const [re, replacement] of VOLATILE) out = out.replace(re, replacement);
-  return out;
+  const decisions = new Map<string, 'absolute' | 'relative'>();
+  const best = (m: Map<string, number>) => Math.max(0, ...m.values());
+  for (const [key, v] of votes) decisions.set(key, best(v.absolute) > best(v.relative) ? 'absolute' : 'relative');
+  return decisions;
 }
 
 function plainLines(output: string): string[] {
@@ -130,10 +164,25 @@ export function canonicalize(outputs: NodeOutput[], identities: NodeIdentity[]):
   const tokens = identityTokens(identities);
   const pattern = identityPattern(tokens);
   const byValue = new Map(tokens.map((t) => [t.value, t]));
+  const plain = new Map(outputs.map(({ node, output }) => [node, plainLines(output)]));
+  const tokenized = new Map([...plain].map(([node, lines]) => [node, lines.map((l) => tokenizeLine(l, pattern, byValue))]));
+  const decisions = decideReadings(tokenized);
   const result = new Map<string, { plain: string[]; canonical: string[] }>();
-  for (const { node, output } of outputs) {
-    const plain = plainLines(output);
-    result.set(node, { plain, canonical: plain.map((l) => canonicalLine(l, node, pattern, byValue)) });
+  for (const [node, tokenLines] of tokenized) {
+    const seen = new Map<string, number>();
+    const canonical = tokenLines.map((tl) => {
+      const occurrence = seen.get(tl.skeleton) ?? 0;
+      seen.set(tl.skeleton, occurrence + 1);
+      let pos = 0;
+      return tl.skeleton.replace(new RegExp(MENTION, 'g'), () => {
+        const m = tl.mentions[pos] as Mention;
+        const reading = decisions.get(`${tl.skeleton}\u0001${occurrence}\u0001${pos}`);
+        pos++;
+        if (reading === 'absolute') return `‹${m.value}›`;
+        return m.node === node ? `‹self:${m.label}›` : `‹other:${m.label}›`;
+      });
+    });
+    result.set(node, { plain: plain.get(node) ?? [], canonical });
   }
   return result;
 }

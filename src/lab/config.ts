@@ -61,6 +61,7 @@ export function labConfig(opts: { controllers?: number; env?: NodeJS.ProcessEnv;
     throw new LabError(`--controllers ${controllers}: give a whole number from 1 to 50`);
   }
   const { prefix, len } = parseSubnet(env.LOCKSTEP_LAB_SUBNET || '10.213.0.0/24');
+  const names = labNames(env.LOCKSTEP_LAB_NAME);
   const nodes: LabNodeSpec[] = [];
   for (let i = 0; i < controllers; i++) {
     nodes.push({ name: `controller${i}`, index: i, address: `${prefix}.${11 + i}`, groups: ['controllers'] });
@@ -77,9 +78,7 @@ export function labConfig(opts: { controllers?: number; env?: NodeJS.ProcessEnv;
     knownHostsFile: join(dir, 'known_hosts'),
     sshConfigFile: join(dir, 'ssh_config'),
     inventoryFile: join(dir, 'inventory.yaml'),
-    bridge: 'lockstep0',
-    netnsPrefix: 'lockstep-',
-    vethPrefix: 'lsveth',
+    ...names,
     subnetPrefix: prefix,
     prefixLength: len,
     hostAddress: `${prefix}.1`,
@@ -88,6 +87,19 @@ export function labConfig(opts: { controllers?: number; env?: NodeJS.ProcessEnv;
     mirror: opts.mirror ?? env.LOCKSTEP_LAB_MIRROR ?? '',
     nodes,
   };
+}
+
+/**
+ * Host-side names. A second lab (LOCKSTEP_LAB_NAME, with its own LOCKSTEP_LAB_DIR and
+ * LOCKSTEP_LAB_SUBNET) can run beside the default one, e.g. for benchmarks.
+ */
+function labNames(name: string | undefined): { bridge: string; netnsPrefix: string; vethPrefix: string } {
+  if (!name) return { bridge: 'lockstep0', netnsPrefix: 'lockstep-', vethPrefix: 'lsveth' };
+  // Interface names have at most 15 characters: name + 'v' + index must fit.
+  if (!/^[a-z][a-z0-9]{0,9}$/.test(name) || name === 'lockstep') {
+    throw new LabError(`LOCKSTEP_LAB_NAME=${name}: use 1 to 10 lower-case letters or digits, starting with a letter (not "lockstep")`);
+  }
+  return { bridge: `${name}br`, netnsPrefix: `${name}-`, vethPrefix: `${name}v` };
 }
 
 export function netnsName(cfg: LabConfig, node: string): string {

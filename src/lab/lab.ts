@@ -12,6 +12,7 @@ import { checkSubnetFree, ensureBridge, ensureNodeNetwork, labNamespaces, labVet
 import {
   bootNode, hostKey, isMounted, labMounts, mountNode, nodeRoot, personalize, stopNodesUnder, unmountAll, waitBooted, wipeNode,
 } from './nodes.js';
+import { withLabLock } from './lock.js';
 import { checkPrereqs } from './prereqs.js';
 import { alive, nspawnsUnder } from './procs.js';
 import type { Progress } from './progress.js';
@@ -45,13 +46,27 @@ async function checkSsh(cfg: LabConfig, n: LabNodeSpec): Promise<void> {
 }
 
 export async function labUp(opts: UpOptions): Promise<LabState> {
+  if (process.getuid?.() !== 0) {
+    throw new LabError('the lab needs root (it creates network namespaces, mounts and containers); run it with sudo');
+  }
+  return withLabLock(labConfig().dir, opts.progress, () => up(opts));
+}
+
+async function up(opts: UpOptions): Promise<LabState> {
   const { progress } = opts;
   let cfg = labConfig({ controllers: opts.controllers });
-  const previous = readState(cfg);
+  let previous = readState(cfg);
   if (previous && opts.controllers === undefined) cfg = labConfig({ controllers: previous.controllers });
   if (previous && previous.controllers !== cfg.nodes.length - 1) {
     progress(`the lab is up with ${previous.controllers} controllers; recreating it with ${cfg.nodes.length - 1}`);
-    await labDown({ progress });
+    await down({ progress });
+    previous = undefined;
+  }
+  if (!imageReady(cfg) && (nspawnsUnder(cfg.nodesDir).length || labMounts(cfg).length)) {
+    // The image under the running nodes is from an older recipe: never replace a lower layer in use.
+    progress('the lab image is out of date; recreating the nodes on a new image');
+    await down({ progress });
+    previous = undefined;
   }
   await checkPrereqs(cfg, { needImageBuild: !imageReady(cfg) });
   await buildImage(cfg, progress);
@@ -80,23 +95,32 @@ export async function labUp(opts: UpOptions): Promise<LabState> {
 
 /** Removes every process, mount, veth, namespace and bridge the lab made, state file or not. */
 export async function labDown(opts: { progress: Progress }): Promise<void> {
-  const cfg = labConfig({ controllers: readState(labConfig())?.controllers });
   if (process.getuid?.() !== 0) throw new LabError('`lab down` needs root; run it with sudo');
+  return withLabLock(labConfig().dir, opts.progress, () => down(opts));
+}
+
+async function down(opts: { progress: Progress }): Promise<void> {
+  const cfg = labConfig({ controllers: readState(labConfig())?.controllers });
   const procs = nspawnsUnder(cfg.nodesDir);
   if (procs.length) opts.progress(`stopping ${procs.length} node(s)`);
   await stopNodesUnder(cfg);
   await unmountAll(cfg);
+  const still = labMounts(cfg);
+  if (still.length) throw new LabError(`could not unmount ${still.join(', ')}; a process may still use it (see \`fuser -vm ${still[0]}\`)`);
   await removeAllNetwork(cfg);
-  rmSync(cfg.nodesDir, { recursive: true, force: true });
+  rmSync(cfg.nodesDir, { recursive: true, force: true, maxRetries: 3 });
   removeState(cfg);
   opts.progress('lab down');
 }
 
 /** Fresh nodes (scenarios undone, runbook changes gone) on the same image and key pair. */
 export async function labReset(opts: { progress: Progress }): Promise<LabState> {
-  const prev = readState(labConfig());
-  await labDown(opts);
-  return labUp({ controllers: prev?.controllers, progress: opts.progress });
+  if (process.getuid?.() !== 0) throw new LabError('`lab reset` needs root; run it with sudo');
+  return withLabLock(labConfig().dir, opts.progress, async () => {
+    const prev = readState(labConfig());
+    await down(opts);
+    return up({ controllers: prev?.controllers, progress: opts.progress });
+  });
 }
 
 /** Stops and restarts one node from scratch or as it is; used by scenarios and reset. */

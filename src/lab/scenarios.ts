@@ -3,6 +3,7 @@
 import { labConfig, type LabConfig } from './config.js';
 import { LabError } from './errors.js';
 import { stopNode } from './lab.js';
+import { withLabLock } from './lock.js';
 import type { Progress } from './progress.js';
 import { run } from './run.js';
 import { readState, writeState } from './state.js';
@@ -125,8 +126,11 @@ export async function applyScenario(name: string, node: string | undefined, prog
   if (!cfg.nodes.some((n) => n.name === target)) {
     throw new LabError(`no lab node named ${target}; nodes: ${cfg.nodes.map((n) => n.name).join(', ')}`);
   }
-  progress(`scenario ${name} on ${target}: ${sc.describe}`);
-  const msg = await sc.apply(cfg, target, progress);
-  writeState(cfg, { ...state, scenarios: { ...state.scenarios, [name]: target } });
-  return msg;
+  return withLabLock(cfg.dir, progress, async () => {
+    progress(`scenario ${name} on ${target}: ${sc.describe}`);
+    const msg = await sc.apply(cfg, target, progress);
+    const now = readState(cfg) ?? state;
+    writeState(cfg, { ...now, scenarios: { ...now.scenarios, [name]: target } });
+    return msg;
+  });
 }

@@ -154,10 +154,8 @@ export function auditRecording(input: AuditInput): AuditReport {
     return s;
   };
   const diffs = new Map<string, { existed: boolean; diff: string }>();
-  const firstT = input.events[0]?.t ?? 0;
-
   for (const e of input.events) {
-    r.session.durationMs = Math.max(r.session.durationMs, e.t - firstT);
+    r.session.durationMs = Math.max(r.session.durationMs, e.t); // t counts from the session's start
     switch (e.type) {
       case 'session.started':
         Object.assign(r.session, {
@@ -203,6 +201,7 @@ export function auditRecording(input: AuditInput): AuditReport {
         s.status = 'running';
         s.outcome = Object.fromEntries(s.nodes.map((n) => [n, 'pending']));
         s.exitCodes = {};
+        s.gates = []; // the last run's gates are the ones that count
         break;
       }
       case 'block.finished': {
@@ -240,7 +239,14 @@ export function auditRecording(input: AuditInput): AuditReport {
         s.status = e.status;
         s.reason = e.reason;
         s.lastFinishedAt = e.t;
-        if (e.status === 'skipped') for (const n of s.nodes) if (s.outcome[n] === 'pending' || s.outcome[n] === 'not run') s.outcome[n] = 'skipped';
+        // Nodes with no block of their own settle from their gates and the step's verdict.
+        for (const n of s.nodes) {
+          if (s.outcome[n] !== 'pending' && s.outcome[n] !== 'not run') continue;
+          const gates = s.gates.filter((g) => g.node === n);
+          if (e.status === 'skipped') s.outcome[n] = 'skipped';
+          else if (e.status === 'passed') s.outcome[n] = 'ok';
+          else if (e.status === 'failed' && s.outcome[n] === 'pending') s.outcome[n] = gates.length > 0 && gates.every((g) => g.ok) ? 'ok' : 'not run';
+        }
         if (e.status === 'rolled-back') for (const n of s.nodes) s.outcome[n] = 'rolled back';
         break;
       }

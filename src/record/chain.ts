@@ -2,7 +2,6 @@
 // of the line before it (without its "\n"), the header included. Editing, deleting, inserting
 // or moving any line breaks the chain at the line after it; see docs/recording-format.md.
 import { createHash } from 'node:crypto';
-import type { LockstepEvent } from '../state/events.js';
 import { RECORDING_FORMAT, type LineEncoder } from './format.js';
 import type { HeaderInfo, RecordingHeaderV2 } from './header.js';
 

@@ -3,7 +3,11 @@
 // Only the fields consumers rely on are listed; unknown fields are allowed (newer writers).
 import type { EventType } from '../state/events.js';
 
-type Kind = 'string' | 'number' | 'boolean' | 'array' | 'object' | 'string[]' | 'number|null' | '?string' | '?string[]';
+type Kind = 'status' | 'end' | 'string' | 'number' | 'boolean' | 'array' | 'object' | 'string[]' | 'number|null' | '?string' | '?string[]';
+
+// Values the reducer and audit branch on: anything else is damage.
+const STEP_STATUSES: readonly string[] = ['pending', 'running', 'passed', 'failed', 'skipped', 'rolled-back'];
+const END_STATUSES: readonly string[] = ['completed', 'failed', 'aborted', 'interrupted'];
 
 const SCHEMA: Record<EventType, Record<string, Kind>> = {
   'session.started': { version: 'string', operator: 'string', host: 'string', startedAt: 'string', runbooks: 'array', nodes: 'array', steps: 'array', cols: 'number', rows: 'number' },
@@ -24,12 +28,12 @@ const SCHEMA: Record<EventType, Record<string, Kind>> = {
   'gate.attempt': { step: 'string', block: 'string', node: 'string', attempt: 'number' },
   'gate.result': { step: 'string', block: 'string', node: 'string', ok: 'boolean', attempt: 'number', exitCode: 'number|null', reason: '?string', tail: '?string' },
   divergence: { step: 'string', block: 'string', majority: 'string[]', outliers: 'array' },
-  'step.finished': { step: 'string', status: 'string', reason: '?string' },
+  'step.finished': { step: 'string', status: 'status', reason: '?string' },
   'rollback.started': { step: 'string' },
   'engine.waiting': { reason: 'string', step: '?string' },
   'operator.intent': { intent: 'object' },
   notice: { level: 'string', message: 'string', node: '?string' },
-  'session.ended': { status: 'string' },
+  'session.ended': { status: 'end' },
 };
 
 const NESTED: Partial<Record<EventType, (e: Record<string, unknown>) => string | null>> = {
@@ -43,6 +47,10 @@ const NESTED: Partial<Record<EventType, (e: Record<string, unknown>) => string |
 
 function is(value: unknown, kind: Kind): boolean {
   switch (kind) {
+    case 'status':
+      return typeof value === 'string' && STEP_STATUSES.includes(value);
+    case 'end':
+      return typeof value === 'string' && END_STATUSES.includes(value);
     case 'string':
       return typeof value === 'string';
     case 'number':
@@ -66,7 +74,10 @@ function is(value: unknown, kind: Kind): boolean {
 
 function fieldsProblem(obj: Record<string, unknown>, fields: Record<string, Kind>, where: string): string | null {
   for (const [name, kind] of Object.entries(fields)) {
-    if (!is(obj[name], kind)) return `${where}${name} should be ${kind.replace('?', 'absent or ')}, found ${describe(obj[name])}`;
+    if (!is(obj[name], kind)) {
+      const want = kind === 'status' ? `one of ${STEP_STATUSES.join(', ')}` : kind === 'end' ? `one of ${END_STATUSES.join(', ')}` : kind.replace('?', 'absent or ');
+      return `${where}${name} should be ${want}, found ${describe(obj[name])}`;
+    }
   }
   return null;
 }
@@ -86,7 +97,8 @@ function describe(v: unknown): string {
   if (v === undefined) return 'nothing';
   if (v === null) return 'null';
   if (Array.isArray(v)) return 'a list';
-  return typeof v === 'string' ? `a string` : `a ${typeof v}`;
+  if (typeof v === 'string') return v.length <= 40 ? JSON.stringify(v) : 'a long string';
+  return `a ${typeof v}`;
 }
 
 export function isKnownEventType(type: string): type is EventType {

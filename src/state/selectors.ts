@@ -16,9 +16,14 @@ export function selectStep(s: SessionState, id: string | null): StepView | undef
   return id === null ? undefined : s.steps.find((x) => x.id === id);
 }
 
-/** The step the operator is looking at: the current one, else the first not yet done. */
+/**
+ * The step the operator is looking at: the current one while it runs or after it failed;
+ * once it passed or was skipped, the next one (so its explanation shows before it runs).
+ */
 export function selectFocusStep(s: SessionState): StepView | undefined {
-  return selectStep(s, s.currentStep) ?? s.steps.find((x) => x.status === 'pending') ?? s.steps.at(-1);
+  const current = selectStep(s, s.currentStep);
+  if (current && current.status !== 'passed' && current.status !== 'skipped') return current;
+  return selectNextStep(s) ?? current ?? s.steps.at(-1);
 }
 
 /** The next step that would run on `next`: the first pending after the current one. */

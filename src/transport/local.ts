@@ -9,7 +9,7 @@ import type { Node } from '../inventory/types.js';
 import type { NodeSession } from './types.js';
 import { localExec } from './local-exec.js';
 import { Pane } from './pane.js';
-import { rcScript, runnerScript } from './shell-protocol.js';
+import { rcScript, runnerScript, shQuote, staleDirsCleanup } from './shell-protocol.js';
 import { shellFileOps } from './shell-files.js';
 
 export interface LocalConnectOptions {
@@ -79,6 +79,8 @@ export async function connectLocal(node: Node, opts: LocalConnectOptions = {}): 
     throw new Error(`${node.name}: the local shell did not show a prompt within ${(opts.readyTimeoutMs ?? 15_000) / 1000} s`);
   }
 
+  // Housekeeping in the background: pane directories left by a lockstep that was killed.
+  void localExec(`sh -c ${shQuote(staleDirsCleanup(tmpdir()))}`, { timeoutMs: 10_000 }).catch(() => undefined);
   const asRoot = process.getuid?.() === 0;
   const files = shellFileOps(node.name, localExec, asRoot);
   return {

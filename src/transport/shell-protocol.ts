@@ -101,7 +101,25 @@ __lockstep_status "$__lockstep_s"'
 __lockstep_mark_ps1='[[ $PS1 == *"$__lockstep_ready"* ]] || PS1+="\\[$__lockstep_ready\\]"'
 PROMPT_COMMAND=("$__lockstep_prompt" \${PROMPT_COMMAND[@]+"\${PROMPT_COMMAND[@]}"} "$__lockstep_mark_ps1")
 tty > "$__lockstep_dir/tty" 2>/dev/null
+builtin echo "$$" > "$__lockstep_dir/pid"
 `;
+}
+
+/**
+ * Removes pane directories (`<tmp>/lockstep-*` holding an `rc`) that the login user owns and
+ * whose shell is gone: a lost connection cannot clean up after itself, the next one does.
+ */
+export function staleDirsCleanup(tmpRoot: string): string {
+  return [
+    `for d in ${shQuote(tmpRoot)}/lockstep-*; do`,
+    '  [ -d "$d" ] && [ -O "$d" ] && [ -f "$d/rc" ] && [ -f "$d/pid" ] || continue',
+    '  pid=$(cat "$d/pid" 2>/dev/null)',
+    '  case $pid in ""|*[!0-9]*) continue ;; esac',
+    // Gone, or a zombie nobody reaped (containers whose PID 1 is not an init).
+    '  st=$(cat "/proc/$pid/stat" 2>/dev/null); st=${st##*) }; st=${st%% *}',
+    '  case $st in ""|Z|X) rm -rf -- "$d" ;; esac',
+    'done',
+  ].join('\n');
 }
 
 export function runnerScript(): string {

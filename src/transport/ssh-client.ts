@@ -15,7 +15,7 @@ const { utils } = ssh2;
 export interface HopTarget {
   /** The inventory node this connection is for (messages name it). */
   node: string;
-  /** What this hop is, for messages: the node itself or "jump host x". */
+  /** What this hop is, for messages: "" for the node itself, or "jump host". */
   role: string;
   host: string;
   port: number;
@@ -86,7 +86,7 @@ export async function openClient(
   const methods: AnyAuthMethod[] = settings.identityFile ? [...keys, ...agent] : [...agent, ...keys];
   if (methods.length === 0) {
     throw new Error(
-      `${target.node}: no SSH key to log in to ${target.role} with: set identityFile for the node, or start ssh-agent (SSH_AUTH_SOCK) and ssh-add a key`,
+      `${target.node}: no SSH key to log in to ${target.role || target.host} with: set identityFile for the node, or start ssh-agent (SSH_AUTH_SOCK) and ssh-add a key`,
     );
   }
 
@@ -114,7 +114,7 @@ export async function openClient(
       client.end();
       const { error } = outcome();
       if (error) return reject(error);
-      const what = `${target.node}: cannot connect to ${target.role} ${target.user}@${host}`;
+      const what = `${target.node}: cannot connect to ${target.role ? `${target.role} ` : ''}${target.user}@${host}`;
       if (/authentication methods failed/i.test(err.message)) {
         reject(new Error(`${what}: the server refused every key offered (check the user, identityFile and the agent's keys)`));
       } else {

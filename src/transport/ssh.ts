@@ -14,7 +14,7 @@ import type { AcceptHostKey, HostKeyDecision } from './host-key.js';
 import type { PaneSession } from './local.js';
 import { expandHome, openClient, parseProxyJump, type ClientSettings } from './ssh-client.js';
 import { Pane } from './pane.js';
-import { rcScript, runnerScript, shQuote } from './shell-protocol.js';
+import { rcScript, runnerScript, shQuote, staleDirsCleanup } from './shell-protocol.js';
 import { shellFileOps } from './shell-files.js';
 
 export interface SshConnectOptions {
@@ -106,8 +106,8 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
     let sock: Duplex | undefined;
     const hops = node.proxyJump ? parseProxyJump(node.proxyJump, user) : [];
     const targets = [
-      ...hops.map((h) => ({ ...h, role: `jump host ${h.host}` })),
-      { user, host: node.address, port: node.port, role: node.sshAlias ?? node.address },
+      ...hops.map((h) => ({ ...h, role: 'jump host' })),
+      { user, host: node.address, port: node.port, role: '' },
     ];
     for (const [i, t] of targets.entries()) {
       if (i > 0) sock = await forwardTo(clients[i - 1]!, t.host, t.port);
@@ -188,10 +188,13 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
     }
   } catch (err) {
     closing = true;
+    if (dir) await execOn(client, `rm -rf -- ${shQuote(dir)}`, { timeoutMs: 3000 }).catch(() => undefined);
     endAll();
     throw err instanceof Error && err.message.startsWith(`${node.name}:`) ? err : new Error(`${node.name}: cannot start the pane: ${(err as Error).message}`);
   }
 
+  // Housekeeping in the background: pane directories left by lost connections.
+  void execOn(client, `sh -c ${shQuote(staleDirsCleanup('/tmp'))}`, { timeoutMs: 10_000 }).catch(() => undefined);
   const readyPane = pane;
   const exec = (command: string, o?: { stdin?: Buffer | string; timeoutMs?: number }) => execOn(client, command, o);
   const files = shellFileOps(node.name, exec, user === 'root');

@@ -6,6 +6,7 @@ import type { OperatorIntent, SessionState, SessionStore } from '../state/index.
 import { selectFocusStep, selectIsRunning, selectNextStep, selectProposedDiffs } from '../state/index.js';
 import type { Charset } from './charset.js';
 import { TuiContext, type TuiContextValue } from './context.js';
+import { FrameScheduler } from './frame-scheduler.js';
 import { useRawKeys } from './hooks/use-raw-keys.js';
 import { useSession } from './hooks/use-session.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -33,9 +34,11 @@ export interface AppProps {
 }
 
 export function App(props: AppProps): React.ReactElement {
+  const frames = useMemo(() => new FrameScheduler(), []);
+  useEffect(() => () => frames.dispose(), [frames]);
   const value = useMemo<TuiContextValue>(
-    () => ({ session: props.session, charset: props.charset, mode: props.mode, readOnly: props.readOnly ?? false }),
-    [props.session, props.charset, props.mode, props.readOnly],
+    () => ({ session: props.session, charset: props.charset, mode: props.mode, readOnly: props.readOnly ?? false, frames }),
+    [props.session, props.charset, props.mode, props.readOnly, frames],
   );
   return (
     <TuiContext.Provider value={value}>

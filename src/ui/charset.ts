@@ -2,9 +2,12 @@
 // that is not in a UTF-8 locale (or that only knows DEC line drawing, like vt100) come out as
 // garbage or rows of `q`; then we draw borders and marks with plain ASCII instead.
 import type { BorderChoice } from './start-options.js';
+import { colourDepthFor, type ColourDepth } from './sgr.js';
 
 export interface Charset {
   unicode: boolean;
+  /** Colours the terminal shows; pane colours are reduced to fit. */
+  colours: ColourDepth;
   /** Ink borderStyle for panes and overlays. */
   border: 'single' | 'classic';
   /** Border for panes that receive typed keys. */
@@ -38,9 +41,11 @@ export function prefersUnicode(env: NodeJS.ProcessEnv): boolean {
 
 export function chooseCharset(choice: BorderChoice, env: NodeJS.ProcessEnv): Charset {
   const unicode = choice === 'unicode' || (choice === 'auto' && prefersUnicode(env));
+  const colours = colourDepthFor(env);
   return unicode
     ? {
         unicode,
+        colours,
         border: 'single',
         targetBorder: 'double',
         marks: {
@@ -53,6 +58,7 @@ export function chooseCharset(choice: BorderChoice, env: NodeJS.ProcessEnv): Cha
       }
     : {
         unicode,
+        colours,
         border: 'classic',
         targetBorder: HASH_BOX,
         marks: {

@@ -95,7 +95,7 @@ describe('lockstep certs check -i (a local node from an inventory)', () => {
     expect(report.problems.map((p) => p.code)).toEqual(['config-not-found']);
     expect(r.code).toBe(1);
     await expect(run(['-i', inv, '--group', 'nope'])).rejects.toThrow(/no group "nope"/);
-  });
+  }, 90_000);
 });
 
 describe('lockstep certs check -i (an SSH node: the host\'s sshd on loopback, host key verified)', () => {
@@ -132,5 +132,5 @@ describe('lockstep certs check -i (an SSH node: the host\'s sshd on loopback, ho
     const p2 = (JSON.parse(r2.out) as CheckReport).problems.find((p) => p.code === 'config-not-found');
     expect(p2?.detail).toMatch(/cannot connect to controller0: .*(host key|known_hosts)/i);
     expect(r2.code).toBe(1);
-  });
+  }, 90_000);
 });

@@ -141,6 +141,13 @@ describe('dates and chains', () => {
     const res = verifyChain(l!, [i!], [r!], NOW);
     expect(res.ok).toBe(false);
     expect(!res.ok && res.message).toBe('x509: certificate is not authorized to sign other certificates');
+    // With a real intermediate CA the chain is leaf → intermediate → root.
+    const ica = makeCa({ cn: 'intermediate-ca', issuer: root });
+    const [l2] = parseCertificatesPem(makeLeaf({ ca: ica, cn: 'api', ips: ['10.0.0.1'] }).certPem, 'l2');
+    const [i2] = parseCertificatesPem(ica.certPem, 'i2');
+    const ok = verifyChain(l2!, [i2!], [r!], NOW);
+    expect(ok.ok && ok.path.map((c) => c.commonName)).toEqual(['api', 'intermediate-ca', 'root']);
+    expect(verifyChain(l2!, [], [r!], NOW).ok).toBe(false);
   });
   it('reports what a Go client sees first: dates, then the name, then the CA', () => {
     const pair = makeCertDirPair('10.0.0.11', '10.32.0.1', new Date(Date.UTC(2026, 4, 1)));

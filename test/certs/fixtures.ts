@@ -33,6 +33,8 @@ function finish(cert: forge.pki.Certificate, key: forge.pki.rsa.PrivateKey): Mad
 
 export interface CaOptions {
   cn: string;
+  /** Sign with this CA (an intermediate) instead of self-signing. */
+  issuer?: Made;
   notBefore?: Date;
   notAfter?: Date;
 }
@@ -46,13 +48,13 @@ export function makeCa(opts: CaOptions): Made {
   cert.validity.notAfter = opts.notAfter ?? new Date(Date.UTC(2035, 0, 1));
   const attrs = [{ name: 'commonName', value: opts.cn }];
   cert.setSubject(attrs);
-  cert.setIssuer(attrs);
+  cert.setIssuer(opts.issuer ? opts.issuer.cert.subject.attributes : attrs);
   cert.setExtensions([
     { name: 'basicConstraints', cA: true, critical: true },
     { name: 'keyUsage', keyCertSign: true, digitalSignature: true, keyEncipherment: true, critical: true },
     { name: 'subjectKeyIdentifier' },
   ]);
-  cert.sign(keys.privateKey, forge.md.sha256.create());
+  cert.sign(opts.issuer?.key ?? keys.privateKey, forge.md.sha256.create());
   return finish(cert, keys.privateKey);
 }
 

@@ -4,11 +4,12 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecording } from '../../src/record/index.js';
+import { keygen, startSshd, type SshdFixture } from '../transport/sshd-fixture.js';
 
-// Runs the CLI from source (vite-node), so the test does not depend on a fresh dist/.
-const CLI = ['node_modules/vite-node/vite-node.mjs', 'src/cli/main.ts', '--'];
+// The built CLI, as operators run it (`npm test` builds dist/ before the tests).
+const CLI = ['bin/lockstep.js'];
 const fence = '```';
 
 function fixture(runbook: string, nodes = ['n0', 'n1', 'n2']) {
@@ -139,8 +140,55 @@ describe('lockstep run (headless)', () => {
   it('refuses an unknown --from step with a clear message and no stack trace', async () => {
     const f = fixture(RUNBOOK);
     const r = await run(['run', f.rb, '-i', f.inv, '--yes', '--from', 'nope', '--record', f.rec]).done;
-    expect(r.code).toBe(2);
     expect(r.err).toContain('--from nope: no such step; steps are: demo/prepare, demo/configure');
     expect(r.err).not.toMatch(/\n\s+at /);
+    expect(r.code).toBe(2);
+  });
+});
+
+describe('lockstep run with an SSH node: host keys', () => {
+  let sshd: SshdFixture;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  function sshFixture(knownHosts: string) {
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-cli-ssh-'));
+    writeFileSync(join(dir, 'known_hosts'), knownHosts);
+    writeFileSync(
+      join(dir, 'inventory.yaml'),
+      `known_hosts: ./known_hosts\nnodes:\n  - { name: s0, address: 127.0.0.1, port: ${sshd.port}, user: root, identity_file: ${sshd.clientKeyFile} }\n  - { name: l0, local: true }\n`,
+    );
+    writeFileSync(join(dir, 'rb.md'), `# Keys\n\n## Hello\n${fence}sh run\necho "hello from $(id -un)"\n${fence}\n`);
+    return { dir, rb: join(dir, 'rb.md'), inv: join(dir, 'inventory.yaml'), rec: join(dir, 'rec.jsonl') };
+  }
+
+  it('refuses a changed host key: names the node, the fingerprint and the known_hosts line; exit 1', async () => {
+    const other = join(mkdtempSync(join(tmpdir(), 'lockstep-key-')), 'k');
+    keygen(other);
+    const wrong = readFileSync(`${other}.pub`, 'utf8').trim().split(/\s+/).slice(0, 2).join(' ');
+    const f = sshFixture(`[127.0.0.1]:${sshd.port} ${wrong}\n`);
+    const r = await run(['run', f.rb, '-i', f.inv, '--yes', '--record', f.rec]).done;
+    expect(r.code).toBe(1);
+    expect(r.out).toMatch(/^s0 +│ host key CHANGED: ssh-ed25519 SHA256:\S+ \(.*known_hosts:1\)$/m);
+    expect(r.out).toMatch(/^s0 +│ REFUSED: s0: HOST KEY CHANGED/m);
+    const rec = readRecording(f.rec);
+    expect(rec.events.find((e) => e.type === 'hostkey.unknown')).toMatchObject({ node: 's0', changed: true, line: 1 });
+  });
+
+  it('refuses an unknown key unless --accept-new-host-keys, and records the acceptance', async () => {
+    const f = sshFixture('');
+    const refused = await run(['run', f.rb, '-i', f.inv, '--yes', '--record', f.rec]).done;
+    expect(refused.code).toBe(1);
+    expect(refused.out).toContain('run again with --accept-new-host-keys');
+    const rec2 = join(f.dir, 'rec2.jsonl');
+    const accepted = await run(['run', f.rb, '-i', f.inv, '--yes', '--accept-new-host-keys', '--record', rec2]).done;
+    expect(accepted.code).toBe(0);
+    expect(accepted.out).toMatch(/^s0 +│ hello from root$/m);
+    expect(readFileSync(join(f.dir, 'known_hosts'), 'utf8')).toContain(sshd.hostPublicKey.split(' ')[1]);
+    expect(readRecording(rec2).events.find((e) => e.type === 'hostkey.accepted')).toMatchObject({ node: 's0', by: 'flag' });
   });
 });

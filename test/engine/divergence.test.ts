@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
 import { canonicalize, detectDivergence, type NodeIdentity } from '../../src/engine/divergence.js';
 
 const ids: NodeIdentity[] = [
@@ -16,6 +17,10 @@ describe('detectDivergence', () => {
     // A list naming every node is identical everywhere, and stays so.
     const members = 'controller0=https://10.240.0.10:2380,controller1=https://10.240.0.11:2380,controller2=https://10.240.0.12:2380';
     expect(detectDivergence(outs((i) => `self: controller${i}\n${members}\n`), ids)).toBeNull();
+    // The node's own name next to the member list on one line, as `systemctl cat etcd` shows.
+    expect(detectDivergence(outs((i) => `ExecStart=etcd --name controller${i} --initial-cluster ${members} --listen-peer-urls https://10.240.0.1${i}:2380\n`), ids)).toBeNull();
+    // Every node naming the same bootstrap node.
+    expect(detectDivergence(outs(() => 'bootstrap: controller0 (10.240.0.10)\n'), ids)).toBeNull();
     // Names inside longer words: pod names, per-node file names, markers.
     expect(detectDivergence(outs((i) => `kube-apiserver-controller${i} Running\n/etc/etcd/controller${i}-key.pem\nmark-controller${i}\n`), ids)).toBeNull();
     // "peer X connected" naming one other node.
@@ -56,6 +61,12 @@ describe('detectDivergence', () => {
     expect(report?.outliers[0]?.diff).toContain('---advertise-address=10.240.0.10');
   });
 
+  it('catches a wrong address in a line that also lists every node', () => {
+    const members = 'controller0=https://10.240.0.10:2380,controller1=https://10.240.0.11:2380,controller2=https://10.240.0.12:2380';
+    const report = detectDivergence(outs((i) => `--name controller${i} --initial-cluster ${members} --advertise https://10.240.0.1${i === 2 ? 1 : i}:2380\n`), ids);
+    expect(report?.outliers.map((o) => o.node)).toEqual(['controller2']);
+  });
+
   it('does not confuse 10.240.0.1 with 10.240.0.10 or node1 with node10', () => {
     const two: NodeIdentity[] = [
       { name: 'node1', address: '10.0.0.1' },
@@ -90,5 +101,46 @@ describe('detectDivergence', () => {
     const report = detectDivergence(outs((i) => (i === 0 ? 'a\nb\nextra\nc' : 'a\nb\nc\n')), ids);
     expect(report?.outliers.map((o) => o.node)).toEqual(['controller0']);
     expect(report?.outliers[0]?.diff).toMatch(/^\+extra$/m);
+  });
+});
+
+describe('detectDivergence (property)', () => {
+  // Lines built from pieces that legitimately differ between nodes must never diverge.
+  const PIECES = [
+    (i: number) => `controller${i}`,
+    (i: number) => `10.240.0.1${i}`,
+    (i: number) => `https://10.240.0.1${i}:2379`,
+    (i: number) => `10.200.${i}.0/24`,
+    (i: number) => `etcd-controller${i}.service`,
+    () => 'controller0,controller1,controller2',
+    () => 'k8s',
+    (i: number) => `pid ${1000 + i * 37}`,
+    (i: number) => `2026-11-24T20:0${i}:1${i}Z`,
+    (i: number) => `took ${i + 1}.${i}s`,
+    () => 'ready',
+  ];
+  const SEPS = [' ', ': ', '=', ',', '/', ' -> ', '\t'];
+  // Words separated as real output separates them (glued names are not names).
+  const doc = fc.array(fc.array(fc.tuple(fc.nat(PIECES.length - 1), fc.nat(SEPS.length - 1)), { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 6 });
+  const render = (lines: [number, number][][], i: number) => lines.map((l) => l.map(([p, s]) => (PIECES[p] as (i: number) => string)(i) + SEPS[s]).join('')).join('\r\n');
+
+  it('never reports nodes whose outputs differ only by identity, time, PIDs and durations', () => {
+    fc.assert(
+      fc.property(doc, (lines) => {
+        expect(detectDivergence(outs((i) => render(lines, i)), ids)).toBeNull();
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('always reports a node whose output has an extra real difference', () => {
+    fc.assert(
+      fc.property(doc, fc.integer({ min: 0, max: 2 }), (lines, odd) => {
+        const report = detectDivergence(outs((i) => render(lines, i) + (i === odd ? '\nERROR: disk full' : '')), ids);
+        expect(report?.outliers.map((o) => o.node)).toEqual([`controller${odd}`]);
+        expect(report?.outliers[0]?.diff).toContain('+ERROR: disk full');
+      }),
+      { numRuns: 100 },
+    );
   });
 });

@@ -93,3 +93,12 @@ describe('staleCertDropIn', () => {
     expect(staleCertDropIn('')).toBeUndefined();
   });
 });
+
+describe('a second lab beside the default one', () => {
+  it('gets its own bridge, namespace and veth names from LOCKSTEP_LAB_NAME', () => {
+    const c = labConfig({ env: { LOCKSTEP_LAB_NAME: 'bench', LOCKSTEP_LAB_SUBNET: '10.214.0.0/24', LOCKSTEP_LAB_DIR: '/b' } });
+    expect([c.bridge, c.netnsPrefix, c.vethPrefix]).toEqual(['benchbr', 'bench-', 'benchv']);
+    expect(labConfig({ env: {} }).bridge).toBe('lockstep0');
+    expect(() => labConfig({ env: { LOCKSTEP_LAB_NAME: 'Way-Too-Long-Name' } })).toThrow(/LOCKSTEP_LAB_NAME/);
+  });
+});

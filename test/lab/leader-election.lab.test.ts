@@ -2,7 +2,7 @@
 // leader per Lease through the real apiserver doubles and etcd, takeover when it stops,
 // and /healthz over HTTPS on 10257 and 10259.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { apiserverFlags, controllers, freshControlPlane, resetControlPlane, runService, stopService, waitPort } from './helpers/controlplane.js';
+import { apiserverFlags, controllers, freshControlPlane, resetControlPlane, runService, stopService, unitLog, waitPort } from './helpers/controlplane.js';
 import { mustOnNode } from './helpers/lab.js';
 import { makePki } from './helpers/pki.js';
 
@@ -56,7 +56,7 @@ EOF`);
       const h = await until(() => holder(c.name) || undefined, 30_000);
       expect(h).toMatch(/^controller\d+_[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/);
       // Exactly one process, on the holder's node, logged that it acquired the lease.
-      const winners = controllers().filter((n) => mustOnNode(n.name, `journalctl -u ${c.name} --no-pager -o cat`).includes(`successfully acquired lease kube-system/${c.name}`));
+      const winners = controllers().filter((n) => unitLog(n.name, c.name).includes(`successfully acquired lease kube-system/${c.name}`));
       expect(winners.map((n) => n.name)).toEqual([h.split('_')[0]]);
     }
   });
@@ -93,7 +93,7 @@ EOF`);
 
   it('logs that it is a practice double', () => {
     for (const c of COMPONENTS) {
-      expect(mustOnNode('controller1', `journalctl -u ${c.name} --no-pager -o cat | head -3`)).toMatch(/PRACTICE DOUBLE/);
+      expect(unitLog('controller1', c.name, 'PRACTICE DOUBLE')).toMatch(/PRACTICE DOUBLE/);
       expect(mustOnNode('controller1', `/opt/lockstep/bin/${c.name} --help`)).toMatch(/PRACTICE DOUBLE/);
     }
   });

@@ -67,7 +67,9 @@ describe('lab nodes', () => {
       'cat /proc/1/comm',
       'systemctl is-system-running --wait || true',
       'systemctl is-active ssh',
-      'logger -t lockstep-test "journal-probe-$$" && sleep 0.3 && journalctl -t lockstep-test --no-pager -o cat | tail -1',
+      'logger -t lockstep-test "journal-probe-$$"',
+      'for i in $(seq 1 25); do journalctl -t lockstep-test --no-pager -o cat | grep -q "journal-probe-$$" && break; sleep 0.2; done',
+      'journalctl -t lockstep-test --no-pager -o cat | tail -1',
     ].join('\n'));
     const lines = out.trim().split('\n');
     expect(lines[0]).toBe('systemd');

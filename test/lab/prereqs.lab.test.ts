@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 
 function lockstepAs(args: string[], opts: { uid?: number; env?: NodeJS.ProcessEnv }) {
-  const r = spawnSync(process.execPath, [process.env.LOCKSTEP_TMP_BIN ?? 'bin/lockstep.js', ...args], { encoding: 'utf8', ...opts, env: { ...process.env, ...opts.env } });
+  const r = spawnSync(process.execPath, ['bin/lockstep.js', ...args], { encoding: 'utf8', ...opts, env: { ...process.env, ...opts.env } });
   return { code: r.status ?? -1, stderr: r.stderr };
 }
 

@@ -60,6 +60,14 @@ describe('reduce', () => {
     expect(s.waiting?.reason).toBe('failed');
   });
 
+  it('moves the focus to the next step once the current one passed, not when it failed', () => {
+    let s = reduceAll(initialSessionState(), stamp([...demoOpening(), ...demoStep(0)]));
+    expect(s.currentStep).toBe('etcd/download');
+    expect(selectFocusStep(s)?.id).toBe('etcd/unit');
+    s = reduceAll(s, stamp([{ type: 'step.started', step: 'etcd/unit' }, { type: 'step.finished', step: 'etcd/unit', status: 'failed' }], 900));
+    expect(selectFocusStep(s)?.id).toBe('etcd/unit');
+  });
+
   it('bounds notices and records the end', () => {
     let s = initialSessionState();
     for (let i = 0; i < 80; i++) s = reduce(s, { t: i, type: 'notice', level: 'info', message: `n${i}` });

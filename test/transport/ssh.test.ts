@@ -2,7 +2,7 @@
 // operations on exec channels, and noticing a lost connection.
 
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -209,6 +209,14 @@ describe('logins', () => {
     ).rejects.toThrow(/etcd-2: .*refused every key/);
   });
 
+  test('a closed port is reported with the node and address, promptly', async () => {
+    const t0 = Date.now();
+    await expect(
+      connectSsh(sshd.node({ name: 'down-node', port: 1 }), { knownHostsFile: sshd.knownHostsFile, agent: null }),
+    ).rejects.toThrow(/^down-node: cannot connect to root@\[127\.0\.0\.1\]:1: connect ECONNREFUSED/);
+    expect(Date.now() - t0).toBeLessThan(3000);
+  });
+
   test('a missing identity file is named', async () => {
     await expect(
       connectSsh(sshd.node({ identityFile: join(scratch, 'nope') }), { knownHostsFile: sshd.knownHostsFile, agent: null }),
@@ -294,6 +302,26 @@ describe('losing the connection', () => {
     expect((await closed).lost).toBe(true);
     expect(Date.now() - t0).toBeLessThan(3000);
     expect(await s.runScript('after', 'echo x')).toMatchObject({ exitCode: null });
+  });
+
+  test("the next connection removes a lost pane's private directory once its shell is gone", async () => {
+    const s = await connectSsh(sshd.node(), { knownHostsFile: sshd.knownHostsFile, agent: null });
+    const dir = (await s.runScript('where', 'echo "$__lockstep_dir"')).output.trim();
+    expect(dir).toMatch(/^\/tmp\/lockstep-[0-9a-f]{12}$/);
+    expect(existsSync(join(dir, 'rc'))).toBe(true);
+    const closed = new Promise((r) => s.onClose(r));
+    sshd.killConnections('SIGKILL');
+    await closed;
+    expect(existsSync(dir)).toBe(true); // nobody could clean up yet
+    const next = await connectSsh(sshd.node(), { knownHostsFile: sshd.knownHostsFile, agent: null });
+    try {
+      await expect.poll(() => existsSync(dir), { timeout: 8000, interval: 100 }).toBe(false);
+      // The live session's own directory is left alone.
+      const mine = (await next.runScript('mine', 'echo "$__lockstep_dir"')).output.trim();
+      expect(existsSync(join(mine, 'rc'))).toBe(true);
+    } finally {
+      await next.close();
+    }
   });
 
   test('a peer that goes silent is declared lost by keepalives within seconds', async () => {

@@ -26,9 +26,13 @@ export interface SshdFixture {
   knownHostsLine: string;
   /** An inventory node pointing at this server. */
   node(overrides?: Partial<Node>): Node;
-  /** PIDs of the per-connection sshd processes (not the listener). */
+  /** PIDs of the per-connection sshd processes (not the listener, not the users' shells). */
   connectionPids(): number[];
-  /** SIGKILLs every per-connection process: open connections drop at once. */
+  /**
+   * Signals the per-connection sshd processes (SIGKILL by default: open connections drop at
+   * once). The shells under them are left to end on the hangup, as on a real server, so that
+   * nothing they were doing (a lock file in a login script, say) is left half done.
+   */
   killConnections(signal?: NodeJS.Signals): void;
   stop(): Promise<void>;
 }
@@ -54,6 +58,14 @@ function canConnect(port: number): Promise<boolean> {
     });
     s.once('error', () => resolve(false));
   });
+}
+
+function isSshd(pid: number): boolean {
+  try {
+    return readFileSync(`/proc/${pid}/comm`, 'utf8').trim() === 'sshd';
+  } catch {
+    return false;
+  }
 }
 
 function descendants(pid: number): number[] {
@@ -167,9 +179,9 @@ export async function startSshd(options: { user?: string; extraConfig?: string; 
         pos: { file: 'inventory.yaml', line: 1, column: 1 },
         ...overrides,
       }),
-      connectionPids: () => descendants(listener),
+      connectionPids: () => descendants(listener).filter(isSshd),
       killConnections(signal = 'SIGKILL') {
-        for (const pid of descendants(listener)) {
+        for (const pid of descendants(listener).filter(isSshd)) {
           try {
             process.kill(pid, signal);
           } catch {
@@ -178,7 +190,7 @@ export async function startSshd(options: { user?: string; extraConfig?: string; 
         }
       },
       async stop() {
-        for (const pid of descendants(listener)) {
+        for (const pid of descendants(listener).filter(isSshd)) {
           try {
             process.kill(pid, 'SIGKILL');
           } catch {

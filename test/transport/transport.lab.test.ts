@@ -1,7 +1,7 @@
 // The transports against the practice lab's real Debian nodes: the inventory the lab writes,
 // its known_hosts, the lab user with sudo, all nodes at once, and a node whose connection dies.
 
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -76,6 +76,7 @@ describe('lab nodes over SSH', () => {
     expect((err as Error).message).toContain(`${forged}:${i0 + 1}`);
     expect(events).toEqual([expect.objectContaining({ type: 'hostkey.unknown', node: 'controller0', changed: true, line: i0 + 1 })]);
     expect((err as HostKeyError).facts.fingerprint).toMatch(/^SHA256:/);
+    rmSync(dir, { recursive: true, force: true });
   });
 
   test("a node whose sshd connection is killed is lost within seconds; the others finish", async () => {

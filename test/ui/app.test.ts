@@ -194,6 +194,14 @@ describe('App, more', () => {
     expect(h.intents).toContainEqual({ kind: 'accept-host-key', node: 'controller-1', fingerprint: 'SHA256:abc' });
   });
 
+  it('says on its pane why a node was lost', async () => {
+    h = renderApp({ cols: 160 });
+    await h.feed(stamp([...demoOpening(), { type: 'node.status', node: 'controller-2', status: 'lost', reason: 'connection reset by peer' }]));
+    const f = plain(await h.waitFor('connection reset'));
+    expect(f).toContain('3 controller-2  lost');
+    expect(f).toContain('lost: connection reset by peer');
+  });
+
   it('scrolls a pane back and returns to the live screen', async () => {
     h = renderApp();
     const lines = Array.from({ length: 60 }, (_, i) => `line-${i}`).join('\r\n');
@@ -201,7 +209,7 @@ describe('App, more', () => {
     await h.waitFor((x) => plain(x).includes('line-59'));
     await h.key('[');
     await h.key('\x1b[5~'); // PgUp
-    const back = plain(await h.waitFor((x) => /\[scroll -\d+\/\d+\]/.test(plain(x))));
+    const back = plain(await h.waitFor((x) => /\[scroll -[1-9]\d*\/\d+\]/.test(plain(x)) && !plain(x).includes('line-59')));
     expect(back).not.toContain('line-59');
     expect(back).toMatch(/line-[2-4]\d/);
     await h.key('q');

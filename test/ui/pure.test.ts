@@ -101,3 +101,48 @@ describe('ui state', () => {
     expect(s.focus).toBe(2);
   });
 });
+
+describe('pane colours as SGR', () => {
+  it('encodes attributes and reduces colours to what the terminal shows', async () => {
+    const { encodeRun, colourDepthFor } = await import('../../src/ui/sgr.js');
+    expect(encodeRun({ text: 'plain' }, 256)).toBe('plain');
+    expect(encodeRun({ text: 'e', fg: 'red', bold: true }, 16)).toBe('\x1b[1;31me\x1b[0m');
+    expect(encodeRun({ text: 'e', bg: 'cyanBright' }, 16)).toBe('\x1b[106me\x1b[0m');
+    expect(encodeRun({ text: 'e', fg: 'ansi256(202)' }, 256)).toBe('\x1b[38;5;202me\x1b[0m');
+    expect(encodeRun({ text: 'e', fg: '#ff0000' }, 16777216)).toBe('\x1b[38;2;255;0;0me\x1b[0m');
+    expect(encodeRun({ text: 'e', fg: '#ff0000' }, 256)).toBe('\x1b[38;5;196me\x1b[0m');
+    expect(encodeRun({ text: 'e', fg: '#ff0000' }, 16)).toBe('\x1b[91me\x1b[0m');
+    expect(encodeRun({ text: 'e', fg: 'red', inverse: true }, 0)).toBe('\x1b[7me\x1b[0m');
+    expect(colourDepthFor({ TERM: 'vt100' })).toBe(0);
+    expect(colourDepthFor({ TERM: 'linux' })).toBe(16);
+    expect(colourDepthFor({ TERM: 'screen-256color' })).toBe(256);
+    expect(colourDepthFor({ TERM: 'xterm-256color', COLORTERM: 'truecolor' })).toBe(16777216);
+    expect(colourDepthFor({ TERM: 'xterm-256color', NO_COLOR: '1' })).toBe(0);
+  });
+});
+
+describe('FrameScheduler', () => {
+  it('runs refreshes that fall due together in one macrotask, once each', async () => {
+    const { FrameScheduler } = await import('../../src/ui/frame-scheduler.js');
+    const frames = new FrameScheduler();
+    let task = 0;
+    const seen: [string, number][] = [];
+    const ticker = setInterval(() => task++, 1);
+    const a = (): void => void seen.push(['a', task]);
+    const b = (): void => void seen.push(['b', task]);
+    const c = (): void => void seen.push(['c', task]);
+    frames.schedule(a, 10);
+    frames.schedule(b, 14);
+    frames.schedule(a, 12); // later than already scheduled: keeps the earlier time, runs once
+    frames.schedule(c, 60);
+    await new Promise((r) => setTimeout(r, 100));
+    clearInterval(ticker);
+    expect(seen.map((x) => x[0])).toEqual(['a', 'b', 'c']);
+    expect(seen[0]![1]).toBe(seen[1]![1]); // a and b in the same task
+    frames.schedule(a, 0);
+    frames.cancel(a);
+    await new Promise((r) => setTimeout(r, 20));
+    expect(seen).toHaveLength(3);
+    frames.dispose();
+  });
+});

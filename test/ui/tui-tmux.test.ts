@@ -75,7 +75,7 @@ afterAll(() => {
 });
 
 describe('the TUI in tmux', () => {
-  it('shows steps and panes, broadcasts to all and to selected panes, runs a full-screen program, re-lays out on resize', async () => {
+  it('shows steps and panes, broadcasts to all and to selected panes, runs a full-screen program, re-lays out on resize', { timeout: 120_000 }, async () => {
     const s = 'main';
     start(s, { TERM: 'xterm-256color', LANG: 'C.UTF-8' }, '--learn');
     let screen = await waitFor(s, (x) => x.includes('3 controller-2') && x.includes('root@controller-2:~#'), 'first frame');
@@ -143,15 +143,33 @@ describe('the TUI in tmux', () => {
     await waitFor(s, (x) => !x.includes('Download etcd'), 'quit', 5000);
   });
 
+  it('stays responsive to keys while every pane floods', async () => {
+    const s = 'flood';
+    start(s, { TERM: 'xterm-256color', LANG: 'C.UTF-8' });
+    await waitFor(s, (x) => x.includes('root@controller-2:~#'), 'first frame');
+    keys(s, 'b', 'flood 15', 'Enter', 'C-]');
+    await waitFor(s, (x) => (x.match(/│y +│/g) ?? []).length > 10, 'flood on screen');
+    const t0 = Date.now();
+    keys(s, '2', 'z');
+    const zoomed = await waitFor(s, (x) => x.includes(' 2 controller-1') && !x.includes(' 1 controller-0'), 'zoom during the flood');
+    const took = Date.now() - t0;
+    expect(took).toBeLessThan(2000);
+    expect(zoomed).toContain('Download etcd'); // the step list is still drawn
+    const done = await waitFor(s, (x) => x.includes('flood done'), 'end of flood', 60_000);
+    expect(done).toContain('2 controller-1');
+    keys(s, 'q');
+  }, 90_000);
+
   const matrix: { term: string; utf8: boolean; unicode: boolean }[] = [];
   for (const term of ['xterm-256color', 'screen-256color', 'linux', 'vt100']) {
     for (const utf8 of [true, false]) matrix.push({ term, utf8, unicode: utf8 && term !== 'vt100' });
   }
 
-  it('draws borders that never garble: Unicode where the terminal can, ASCII elsewhere', async () => {
+  it('draws borders that never garble: Unicode where the terminal can, ASCII elsewhere', { timeout: 120_000 }, async () => {
     matrix.forEach((m, i) => start(`b${i}`, { TERM: m.term, ...(m.utf8 ? { LANG: 'C.UTF-8' } : { LANG: 'C' }) }, '', 100, 30));
     for (const [i, m] of matrix.entries()) {
-      const screen = await waitFor(`b${i}`, (x) => x.includes('3 controller-2'), `${m.term} utf8=${m.utf8}`);
+      // eight programs start at once: give a busy 2-core CI machine time
+      const screen = await waitFor(`b${i}`, (x) => x.includes('3 controller-2'), `${m.term} utf8=${m.utf8}`, 30_000);
       const label = `${m.term} ${m.utf8 ? 'UTF-8' : 'C locale'}`;
       expect(/q{6,}|lqq|mqq/.test(screen), `${label}: DEC line-drawing garbage`).toBe(false);
       if (m.unicode) {

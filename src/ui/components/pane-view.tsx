@@ -5,6 +5,7 @@ import { Box, Text } from 'ink';
 import type { StyledLine, StyledRun } from '../../terminal/index.js';
 import { gateSummary, selectFocusStep } from '../../state/index.js';
 import { useTui } from '../context.js';
+import { encodeRun, type ColourDepth } from '../sgr.js';
 import { usePaneSnapshot } from '../hooks/use-pane-snapshot.js';
 import { useSession } from '../hooks/use-session.js';
 
@@ -20,14 +21,6 @@ export interface PaneViewProps {
   selected: boolean;
   /** Being scrolled back. */
   scrolling: boolean;
-}
-
-function Run({ run }: { run: StyledRun }): React.ReactElement {
-  return (
-    <Text color={run.fg} backgroundColor={run.bg} bold={run.bold} dimColor={run.dim} italic={run.italic} underline={run.underline} inverse={run.inverse}>
-      {run.text}
-    </Text>
-  );
 }
 
 /** Splits the runs so the cell under the cursor can be drawn inverted. */
@@ -67,22 +60,27 @@ function clip(runs: StyledRun[], width: number): StyledRun[] {
   return out;
 }
 
-function Line({ line, cursorX, width }: { line: StyledLine; cursorX: number | null; width: number }): React.ReactElement {
+function Line({ line, cursorX, width, colours }: { line: StyledLine; cursorX: number | null; width: number; colours: ColourDepth }): React.ReactElement {
   const runs = clip(cursorX === null ? line.runs : withCursor(line.runs, cursorX), width);
-  return <Text>{runs.length === 0 ? ' ' : runs.map((r, i) => <Run key={i} run={r} />)}</Text>;
+  return <Text>{runs.length === 0 ? ' ' : runs.map((r) => encodeRun(r, colours)).join('')}</Text>;
 }
 
 export const PaneView = React.memo(function PaneView(props: PaneViewProps): React.ReactElement {
   const { charset } = useTui();
   const snap = usePaneSnapshot(props.node);
   const status = useSession((s) => s.nodes.find((n) => n.name === props.node)?.status ?? 'connecting');
+  const reason = useSession((s) => {
+    const n = s.nodes.find((x) => x.name === props.node);
+    return n && n.status !== 'connected' && n.status !== 'connecting' ? n.reason : undefined;
+  });
   const gate = useSession((s) => {
     const step = selectFocusStep(s);
     if (!step) return { state: 'none' as const, reason: undefined };
     const g = gateSummary(step, props.node);
     return { state: g.state, reason: g.failed?.reason };
   });
-  const innerRows = Math.max(1, props.height - 3);
+  // A lost or refused node says why on the pane's first row, above its last screen.
+  const innerRows = Math.max(1, props.height - 3 - (reason ? 1 : 0));
   const lines = snap.lines.slice(0, innerRows);
   const borderColor = props.target ? 'red' : props.focused ? 'cyan' : props.selected ? 'yellow' : 'gray';
   const gateText =
@@ -110,8 +108,13 @@ export const PaneView = React.memo(function PaneView(props: PaneViewProps): Reac
         <Box flexGrow={1} />
         <Text color={gate.state === 'failed' ? 'red' : gate.state === 'passing' ? 'green' : 'yellow'} wrap="truncate-end">{gateText}</Text>
       </Box>
+      {reason && (
+        <Text color="red" wrap="truncate-end">
+          {status}: {reason}
+        </Text>
+      )}
       {lines.map((line, y) => (
-        <Line key={y} line={line} width={Math.max(1, props.width - 2)} cursorX={props.focused && snap.cursor.visible && snap.cursor.y === y ? snap.cursor.x : null} />
+        <Line key={y} line={line} colours={charset.colours} width={Math.max(1, props.width - 2)} cursorX={props.focused && snap.cursor.visible && snap.cursor.y === y ? snap.cursor.x : null} />
       ))}
     </Box>
   );

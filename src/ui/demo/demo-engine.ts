@@ -92,9 +92,11 @@ export class DemoEngine {
     let line = this.lines.get(node) ?? '';
     for (const ch of data) {
       if (ch === '\r') {
-        if (line.trim() === 'flood') {
+        const flood = /^flood(?:\s+(\d+))?$/.exec(line.trim());
+        if (flood) {
+          // `flood N`: N MiB (default 20) of `y` lines, like `yes | head -c 20M`
           out += '\r\n';
-          this.flood(node, 20 * 1024 * 1024);
+          this.flood(node, Number(flood[1] ?? 20) * 1024 * 1024);
         } else if (line.trim() === 'top') {
           this.inTop.add(node);
           out += '\r\n' + TOP_SCREEN;

@@ -13,29 +13,30 @@ export const PANE_FLOOD_REFRESH_MS = 100;
 const FLOOD_CHARS = 16 * 1024;
 
 export function usePaneSnapshot(node: string): ScreenSnapshot {
-  const { session } = useTui();
+  const { session, frames } = useTui();
   const pane = session.panes.get(node);
   const [snapshot, setSnapshot] = useState(() => pane.snapshot());
   useEffect(() => {
-    let timer: NodeJS.Timeout | undefined;
+    let scheduled = false;
     let last = 0;
     let parsedAtLast = pane.parsed;
     const refresh = (): void => {
-      timer = undefined;
-      last = Date.now();
+      scheduled = false;
+      last = performance.now();
       parsedAtLast = pane.parsed;
       setSnapshot(pane.snapshot());
     };
     const off = pane.onChange(() => {
-      if (timer) return;
+      if (scheduled) return;
+      scheduled = true;
       const spacing = pane.parsed - parsedAtLast > FLOOD_CHARS ? PANE_FLOOD_REFRESH_MS : PANE_REFRESH_MS;
-      timer = setTimeout(refresh, Math.max(0, spacing - (Date.now() - last)));
+      frames.schedule(refresh, spacing - (performance.now() - last));
     });
     refresh();
     return () => {
       off();
-      if (timer) clearTimeout(timer);
+      frames.cancel(refresh);
     };
-  }, [pane]);
+  }, [pane, frames]);
   return snapshot;
 }

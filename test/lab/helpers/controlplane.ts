@@ -162,3 +162,10 @@ export async function freshControlPlane(pki: Pki): Promise<void> {
     }
   }
 }
+
+/** The journal of a unit's current run only (earlier runs of the same unit name excluded). */
+export function unitLog(node: string, unit: string, waitFor?: string): string {
+  const j = `journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID=$(systemctl show -p InvocationID --value ${unit})`;
+  const wait = waitFor ? `for i in $(seq 1 25); do ${j} | grep -qF '${waitFor}' && break; sleep 0.2; done\n` : '';
+  return mustOnNode(node, `${wait}${j}`);
+}

@@ -40,7 +40,7 @@ export function copyTo(node: string, files: Record<string, string>, mode = '0600
 }
 
 export function lockstep(args: string[], env: NodeJS.ProcessEnv = process.env): Out {
-  const r = spawnSync(process.execPath, [process.env.LOCKSTEP_TMP_BIN ?? 'bin/lockstep.js', ...args], { encoding: 'utf8', env, timeout: 600_000 });
+  const r = spawnSync(process.execPath, ['bin/lockstep.js', ...args], { encoding: 'utf8', env, timeout: 600_000 });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
