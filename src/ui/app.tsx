@@ -81,14 +81,16 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
     const n = s.nodes.find((x) => x.hostKey);
     return n?.hostKey ? { node: n.name, ...n.hostKey } : null;
   });
+  // Keys the operator declined are not asked about again (the engine keeps that node waiting).
+  const declinedKeys = useRef(new Set<string>());
   useEffect(() => {
-    if (!hostKey || readOnly || uiRef.current.confirm) return;
+    if (!hostKey || readOnly || uiRef.current.confirm || declinedKeys.current.has(`${hostKey.node} ${hostKey.fingerprint}`)) return;
     const what = hostKey.changed ? 'CHANGED host key (possible man-in-the-middle!)' : 'unknown host key';
     act({
       type: 'confirm',
       confirm: { kind: 'hostkey', node: hostKey.node, fingerprint: hostKey.fingerprint, message: `${hostKey.node}: ${what} ${hostKey.keyType} ${hostKey.fingerprint}. Trust it and add it to ${hostKey.knownHosts}?` },
     });
-  }, [hostKey?.node, hostKey?.fingerprint, readOnly, act]);
+  }, [hostKey?.node, hostKey?.fingerprint, readOnly, act, ui.confirm]);
 
   // Key handling reads the latest state through refs, so the handler never goes stale.
   const nodesRef = useRef(nodes);
@@ -123,7 +125,10 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
           else if (c.kind === 'rollback' && c.step) send({ kind: 'rollback', toStep: c.step });
           else if (c.kind === 'approve' && c.step) send({ kind: 'approve', step: c.step });
           else if (c.kind === 'hostkey' && c.node && c.fingerprint) send({ kind: 'accept-host-key', node: c.node, fingerprint: c.fingerprint });
-        } else if (CONFIRM_NO.includes(key)) act({ type: 'confirm', confirm: null });
+        } else if (CONFIRM_NO.includes(key)) {
+          if (u.confirm.kind === 'hostkey') declinedKeys.current.add(`${u.confirm.node} ${u.confirm.fingerprint}`);
+          act({ type: 'confirm', confirm: null });
+        }
         return;
       }
       if (u.mode === 'typing') {

@@ -2,7 +2,7 @@
 // Debian's kubectl inside the lab nodes.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiserverFlags, controllers, freshControlPlane, resetControlPlane, runService, stopService, unitLog, waitPort } from './helpers/controlplane.js';
-import { mustOnNode, onNode } from './helpers/lab.js';
+import { cfg, mustOnNode, onNode } from './helpers/lab.js';
 import { makePki } from './helpers/pki.js';
 
 const N = 'controller0';
@@ -13,7 +13,7 @@ const curl = (path: string, extra = ''): string => `curl -sS --cacert ${CA} ${ex
 describe('kube-apiserver practice double', () => {
   beforeAll(async () => {
     const c = controllers();
-    await freshControlPlane(makePki(c.map((n) => n.address), '10.213.0.100'));
+    await freshControlPlane(makePki(c.map((n) => n.address), cfg().vip));
     runService(N, 'kube-apiserver', `/opt/lockstep/bin/kube-apiserver ${apiserverFlags(c[0]!)}`);
     waitPort(N, 6443);
   });

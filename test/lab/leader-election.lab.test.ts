@@ -3,7 +3,7 @@
 // and /healthz over HTTPS on 10257 and 10259.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiserverFlags, controllers, freshControlPlane, resetControlPlane, runService, stopService, unitLog, waitPort } from './helpers/controlplane.js';
-import { mustOnNode } from './helpers/lab.js';
+import { cfg, mustOnNode } from './helpers/lab.js';
 import { makePki } from './helpers/pki.js';
 
 const KC = 'KUBECONFIG=/var/lib/kubernetes/admin.kubeconfig';
@@ -29,7 +29,7 @@ async function until<T>(fn: () => T | undefined, timeoutMs: number): Promise<T> 
 describe('controller-manager and scheduler practice doubles', () => {
   beforeAll(async () => {
     const cs = controllers();
-    await freshControlPlane(makePki(cs.map((n) => n.address), '10.213.0.100'));
+    await freshControlPlane(makePki(cs.map((n) => n.address), cfg().vip));
     for (const n of cs) {
       runService(n.name, 'kube-apiserver', `/opt/lockstep/bin/kube-apiserver ${apiserverFlags(n)}`);
     }

@@ -194,6 +194,18 @@ describe('App, more', () => {
     expect(h.intents).toContainEqual({ kind: 'accept-host-key', node: 'controller-1', fingerprint: 'SHA256:abc' });
   });
 
+  it('does not ask again about a host key the operator declined', async () => {
+    h = renderApp({ cols: 160 });
+    await h.feed(stamp([...demoOpening(), { type: 'hostkey.unknown', node: 'controller-0', fingerprint: 'SHA256:zz', keyType: 'ssh-rsa', knownHosts: 'kh', changed: true }]));
+    expect(plain(await h.waitFor('[y/n]'))).toContain('CHANGED host key');
+    await h.key('n');
+    await h.waitFor((x) => !plain(x).includes('[y/n]'));
+    await h.key('?');
+    await h.waitFor('Keys ');
+    expect(plain(h.frame())).not.toContain('[y/n]');
+    expect(h.intents.some((i) => i.kind === 'accept-host-key')).toBe(false);
+  });
+
   it('says on its pane why a node was lost', async () => {
     h = renderApp({ cols: 160 });
     await h.feed(stamp([...demoOpening(), { type: 'node.status', node: 'controller-2', status: 'lost', reason: 'connection reset by peer' }]));
