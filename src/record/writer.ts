@@ -27,13 +27,14 @@ export class Recorder {
   private readonly redactor: EventRedactor;
   private readonly encoder: LineEncoder;
 
-  /** Opens (creates) `path` for appending, mode 0600 in a 0700 directory. */
+  /** Creates `path` (mode 0600 in a 0700 directory); refuses an existing file (EEXIST): one
+   * recording holds one session, and an earlier one must never be overwritten or extended. */
   constructor(
     readonly path: string,
     options: RecorderOptions,
   ) {
     mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-    this.fd = openSync(path, 'a', 0o600);
+    this.fd = openSync(path, 'wx', 0o600);
     this.redactor = new EventRedactor(options.secrets);
     this.encoder = options.encoder ?? createLineEncoderV2(options.header);
     this.writeLine(this.encoder.header(options.createdAt ?? new Date().toISOString()));

@@ -34,7 +34,7 @@ const apiserver = (node: string) => controllers().find((n) => n.name === node)!;
 const bin = () => `${cfg().nodeBinDir}/kube-apiserver`;
 
 /** (Re)starts kube-apiserver on a node with its normal flags, or with a test certificate, or without TLS flags. */
-function serve(node: string, mode: 'normal' | 'test-cert' | 'no-tls-flags', wait = true): void {
+function serve(node: string, mode: 'normal' | 'test-cert' | 'no-tls-flags', wait = true, collect = true): string {
   let flags = apiserverFlags(apiserver(node));
   if (mode === 'test-cert') {
     flags = flags.replace('--tls-cert-file=/var/lib/kubernetes/kubernetes.pem', `--tls-cert-file=${TEST_CERT}`).replace('--tls-private-key-file=/var/lib/kubernetes/kubernetes-key.pem', `--tls-private-key-file=${TEST_KEY}`);
@@ -42,8 +42,9 @@ function serve(node: string, mode: 'normal' | 'test-cert' | 'no-tls-flags', wait
   if (mode === 'no-tls-flags') flags = flags.split(' ').filter((f) => !f.startsWith('--tls-')).join(' ');
   mustOnNode(node, `systemctl stop '${UNIT}-*' 2>/dev/null; systemctl reset-failed '${UNIT}-*' 2>/dev/null
 for i in $(seq 1 100); do (exec 3<>/dev/tcp/127.0.0.1/6443) 2>/dev/null || break; sleep 0.1; done
-systemd-run --collect --unit=${UNIT}-${++starts} ${bin()} ${flags} >/dev/null`);
+systemd-run ${collect ? '--collect ' : ''}--unit=${UNIT}-${++starts} ${bin()} ${flags} >/dev/null`);
   if (wait) waitPort(node, 6443);
+  return `${UNIT}-${starts}`;
 }
 
 function install(node: string, made: { certPem: string; keyPem: string }): void {
@@ -78,7 +79,7 @@ async function cli(args: string[]): Promise<{ code: number; report: CheckReport 
 }
 
 /** The check on some controllers only, through the library (sessions from the lab inventory). */
-async function checkNodes(names: string[], vip?: string): Promise<CheckReport> {
+async function checkNodes(names: string[], vip?: string, unit?: string): Promise<CheckReport> {
   const inv = loadInventory(cfg().inventoryFile).value!;
   const sessions: NodeSession[] = [];
   try {
@@ -88,7 +89,7 @@ async function checkNodes(names: string[], vip?: string): Promise<CheckReport> {
       sessions.push(s);
       nodes.push({ node: n.name, address: n.address, access: s });
     }
-    return await checkCluster({ nodes, vip, names: ['kubernetes'], now: new Date() });
+    return await checkCluster({ nodes, vip, names: ['kubernetes'], now: new Date(), ...(unit ? { inspect: { unit } } : {}) });
   } finally {
     await Promise.allSettled(sessions.map((s) => s.close()));
   }
@@ -178,8 +179,11 @@ describe('lockstep certs check on the lab', () => {
   it('a key that does not match the certificate', async () => {
     const cert = labNames();
     install('controller0', { certPem: cert.certPem, keyPem: labNames().keyPem });
-    serve('controller0', 'test-cert', false);
-    const r = await checkNodes(['controller0']);
+    // It refuses to start, as the real one does: its flags are then only in its (failed) unit.
+    const unit = serve('controller0', 'test-cert', false, false);
+    mustOnNode('controller0', `for i in $(seq 1 100); do systemctl is-failed -q ${unit} && exit 0; sleep 0.1; done; exit 1`);
+    const r = await checkNodes(['controller0'], undefined, unit);
+    expect(r.problems.find((p) => p.code === 'unreachable')?.detail).toMatch(/connection refused/);
     const mismatch = r.problems.find((p) => p.code === 'key-mismatch')!;
     expect(mismatch.title).toBe(`controller0: ${TEST_KEY} is not the key of ${TEST_CERT}`);
   });

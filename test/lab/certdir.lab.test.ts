@@ -57,7 +57,7 @@ describe('kube-apiserver practice double: self-signed certificates in --cert-dir
     const sum = mustOnNode(N, 'sha256sum /tmp/cd-a/apiserver.crt /tmp/cd-a/apiserver.key');
     mustOnNode(N, 'systemctl stop test-cd-a; systemctl reset-failed test-cd-a 2>/dev/null; true');
     // Started now with another advertise address: the old certificate is still used.
-    start('test-cd-a', 6450, '--advertise-address=192.0.2.99 --cert-dir=/tmp/cd-a');
+    start('test-cd-a', 6450, '--advertise-address=198.51.100.99 --cert-dir=/tmp/cd-a');
     expect(mustOnNode(N, 'sha256sum /tmp/cd-a/apiserver.crt /tmp/cd-a/apiserver.key')).toBe(sum);
     // Only this run's log lines: the unit's current invocation.
     const log = unitLog(N, 'test-cd-a', 'Serving securely');

@@ -54,6 +54,12 @@ describe('format v2: the hash chain', () => {
     expect(formatVerifyReport(report)).toMatch(new RegExp(`intact, clean end: ${lines.length} lines, ${events.length} events, session aborted .*chain head sha256:${head}`));
   });
 
+  it('never writes a second session into an existing recording', () => {
+    const { file, lines } = record();
+    expect(() => new Recorder(file, { secrets: [] })).toThrow(/EEXIST/);
+    expect(readFileSync(file, 'utf8').split('\n').slice(0, -1)).toEqual(lines);
+  });
+
   it('keeps secrets out of the chained file', () => {
     const events = syntheticSession();
     events.splice(5, 0, { t: 1, type: 'node.output', node: 'n0', data: 'password is hunter2\r\n' });
