@@ -14,6 +14,7 @@ const program = new Command('lockstep')
 
 const modules: (() => Promise<{ register: Registrar }>)[] = [
   // One line per command module; keep in the order `lockstep --help` lists them.
+  () => import('./start.js'),
   () => import('./lint.js'),
   () => import('./plan.js'),
   () => import('./run.js'),

@@ -13,7 +13,7 @@ import { printDiagnostics } from './diagnostics.js';
 import { UserError } from './errors.js';
 import { VERSION } from './version.js';
 
-interface RunOptions {
+export interface RunOptions {
   inventory: string;
   tui: boolean;
   yes?: boolean;

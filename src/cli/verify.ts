@@ -43,12 +43,13 @@ export function register(program: Command): void {
       'after',
       '\nExit codes: 0 intact and cleanly ended; 1 damaged (a line edited, deleted, inserted or moved: the first bad line is named);\n' +
         '2 not a lockstep recording (or unreadable, or a newer format); 3 intact but cut off (lockstep was killed or crashed);\n' +
-        '4 format v1, which has no hash chain.',
+        '4 format v1, which has no hash chain; 5 an unredacted private key is in the file (lines named).',
     )
     .action((file: string, opts: { head?: string; json?: boolean }) => {
       const report = verifyBytes(readRecordingBytes(file), file, { expectHead: opts.head });
       const text = opts.json ? `${JSON.stringify(report, null, 2)}\n` : formatVerifyReport(report);
       process.stdout.write(text);
-      process.exitCode = VERIFY_EXIT_CODES[report.outcome];
+      // A leaked key outranks every other verdict but a damaged file.
+      process.exitCode = report.unredactedKeys.length > 0 && report.outcome !== 'damaged' ? 5 : VERIFY_EXIT_CODES[report.outcome];
     });
 }

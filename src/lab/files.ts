@@ -52,6 +52,10 @@ export function inventoryText(cfg: LabConfig): string {
     known_hosts: cfg.knownHostsFile,
     vars: {
       vip: cfg.vip,
+      // The names the control-plane runbooks use: the API's virtual IP, and the ssh config the
+      // workstation uses to copy certificates to the nodes.
+      api_vip: cfg.vip,
+      ssh_config: cfg.sshConfigFile,
       vip_interface: 'eth0',
       subnet: `${cfg.subnetPrefix}.0/${cfg.prefixLength}`,
       lab_bin_dir: cfg.nodeBinDir,
@@ -70,6 +74,8 @@ export function inventoryText(cfg: LabConfig): string {
       vars: { ip: n.address, hostname: n.name },
     })),
   };
+  // The operator's own machine (Kubernetes the Hard Way's jumpbox), where the PKI is made.
+  (doc.nodes as unknown[]).push({ name: 'workstation', local: true, groups: ['workstation'] });
   return `# Written by \`lockstep lab up\` for the practice lab; regenerated on every \`lab up\`.\n${stringify(doc)}`;
 }
 

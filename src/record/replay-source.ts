@@ -1,12 +1,19 @@
 // Replay, engine side: a recording played back into the same session store (reducer + pane
 // screens) a live run uses, under a small controller: play, pause, speed, seek, jump.
 //
-//   const replay = openReplay(recording.events);          // index built here, once
-//   startTui({ session: replay.store, source: replay, dispatch: () => {}, readOnly: true });
-//   replay.play();  replay.setSpeed(4);  await replay.jumpTo({ step: 3 });
+//   const replay = openReplay(recording.events, { speed: 1, idleLimitMs: 2000 }); // indexed once
+//   replay.play(); replay.pause(); replay.toggle(); replay.setSpeed(4);     // x0.5 … x16
+//   await replay.seek(90_000);                         // recorded ms; resolves when screens show it
+//   await replay.jumpTo({ step: 3 });                  // or { step: 3, at: 'end' }, { step: 'etcd/start' }
+//   await replay.jumpTo({ next: 'gate' | 'failure' | 'decision' | 'step' }); // false: none left
+//   await replay.jumpTo({ previous: 'step' });
+//   replay.status();  replay.onStatus(s => …);  replay.index.marks  // progress bar: t / duration, marks
 //
-// Subscribers get every event as it is played (like the engine's subscribe); after a seek the
-// store already shows the new position and `onStatus` listeners are told.
+// `replay.store` is the store to render (reducer state + pane screens, scrollback included).
+// Seeking forward plays the gap into it at full speed; seeking backward builds a new store (a
+// screen cannot be rewound) and announces it through `onStore`. Plain `subscribe` listeners
+// (a view with its own store) see every event played forward but cannot follow a backward
+// seek: the TUI should render `replay.store` and switch on `onStore`.
 import { performance } from 'node:perf_hooks';
 import type { LockstepEvent } from '../state/events.js';
 import { createSessionStore, type SessionStore, type SessionStoreOptions } from '../state/index.js';
@@ -214,10 +221,12 @@ export function openReplay(events: readonly LockstepEvent[], options: ReplayOpti
         const span = findStepSpan(index, target.step);
         to = target.at === 'end' ? span?.ends.at(-1) : span?.starts[0];
       } else if ('next' in target) {
-        to = nextMark(index, target.next, position - 1)?.index;
-        if (to !== undefined && target.next !== 'step') to += 1; // show the gate/failure/decision itself
+        // Steps are shown just before their step.started (position = its index); gates, failures
+        // and decisions just after their event (position = index + 1): skip the one we are at.
+        to = nextMark(index, target.next, target.next === 'step' ? position : position - 1)?.index;
+        if (to !== undefined && target.next !== 'step') to += 1;
       } else {
-        const before = index.marks.filter((m) => m.kind === 'step' && m.index < position - 1).at(-1);
+        const before = index.marks.filter((m) => m.kind === 'step' && m.index < position).at(-1);
         to = before?.index ?? 0;
       }
       if (to === undefined) return false;

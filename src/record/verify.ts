@@ -34,6 +34,22 @@ export interface VerifyReport {
   status?: string;
   /** `t` of the last good event, in ms since the session started. */
   lastT: number;
+  /** Lines holding a PEM private key that redaction missed (should never happen: a bug). */
+  unredactedKeys: number[];
+}
+
+// A BEGIN line not followed by the redaction mark: key material reached the disk.
+const UNREDACTED_KEY = /-----BEGIN (?:[A-Z0-9]+ )*PRIVATE KEY-----(?!«redacted»)/;
+
+/** Line numbers (1-based) of complete lines that contain an unredacted PEM private key. */
+export function findUnredactedKeys(bytes: Uint8Array): number[] {
+  const text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('utf8');
+  if (!text.includes('PRIVATE KEY-----')) return [];
+  const found: number[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (UNREDACTED_KEY.test(line)) found.push(i + 1);
+  });
+  return found;
 }
 
 export interface VerifyOptions {
@@ -61,6 +77,7 @@ export function verifyBytes(bytes: Uint8Array, file: string, options: VerifyOpti
       partialBytes: 0,
       problem: { line: err.line, message: err.message.slice(`${file}:${err.line}: `.length) },
       lastT: prefix?.events.at(-1)?.t ?? 0,
+      unredactedKeys: err.kind === 'not-recording' ? [] : findUnredactedKeys(bytes),
     };
   }
   const last = d.events.at(-1);
@@ -74,6 +91,7 @@ export function verifyBytes(bytes: Uint8Array, file: string, options: VerifyOpti
     partialBytes: bytes.length - d.bytes,
     status: last?.type === 'session.ended' ? last.status : undefined,
     lastT: last?.t ?? 0,
+    unredactedKeys: findUnredactedKeys(bytes),
   };
   if (options.expectHead !== undefined && d.version === 2) {
     const want = options.expectHead.replace(/^sha256:/, '').toLowerCase();
@@ -114,6 +132,11 @@ function duration(ms: number): string {
 
 /** The report as lines for a person. */
 export function formatVerifyReport(r: VerifyReport): string {
+  const leaks = r.unredactedKeys.map((n) => `${r.file}:${n}: WARNING: an unredacted private key is recorded on this line; protect or destroy this file, and report it\n`).join('');
+  return leaks + describeOutcome(r);
+}
+
+function describeOutcome(r: VerifyReport): string {
   const head = r.head ? `; chain head sha256:${r.head}` : '';
   switch (r.outcome) {
     case 'clean':

@@ -164,6 +164,12 @@ describe('replay controller', () => {
     expect(replay.status().position).toBe(start2);
     expect(replay.store.state.getState()).toEqual(reduceAll(initialSessionState(), events.slice(0, start2)));
     expect(replay.store.panes.get('n1').text()).toBe(await screenOf(start2));
+    // Next step from the start of step 2 is step 2's second run (a retry), then step 3.
+    expect(await replay.jumpTo({ next: 'step' })).toBe(true);
+    expect(replay.status().position).toBe(findStepSpan(replay.index, 2)!.starts[1]);
+    expect(await replay.jumpTo({ next: 'step' })).toBe(true);
+    expect(replay.status().position).toBe(findStepSpan(replay.index, 3)!.starts[0]);
+    await replay.jumpTo({ step: 2 });
     expect(await replay.jumpTo({ next: 'failure' })).toBe(true);
     expect(replay.store.state.getState().steps[1]!.gates.n1?.['etcd/configure/verify-2']?.state).toBe('failed');
     expect(await replay.jumpTo({ next: 'decision' })).toBe(true);

@@ -56,3 +56,29 @@ describe('lockstep verify', () => {
     expect((err as UserError).message).toBe(`${join(dir, 'nope.jsonl')}: no such file`);
   });
 });
+
+describe('lockstep verify and secrets', () => {
+  it('flags a private key that reached the disk unredacted, and not a redacted one', async () => {
+    const { findUnredactedKeys } = await import('../../src/record/verify.js');
+    const { sha256Hex } = await import('../../src/record/index.js');
+    // Redacted by the recorder: fine.
+    const file = join(dir, 'key.jsonl');
+    const r = new Recorder(file, { secrets: [] });
+    for (const e of syntheticSession().slice(0, 5)) r.write(e);
+    r.write({ t: 9, type: 'node.output', node: 'n0', data: '-----BEGIN OPENSSH PRIVATE KEY-----\nb3BlbnNzaC1rZXktdjEAAAAA\n-----END OPENSSH PRIVATE KEY-----\n' });
+    r.write({ t: 10, type: 'session.ended', status: 'completed' });
+    r.close();
+    expect(readFileSync(file, 'utf8')).not.toContain('b3BlbnNzaC1rZXktdjEAAAAA');
+    expect(findUnredactedKeys(readFileSync(file))).toEqual([]);
+    expect((await runCommand(verifyCli, ['verify', file])).exitCode).toBe(0);
+    // A writer bug that let one through, with a consistent chain: named, exit 5.
+    const lines = readFileSync(file, 'utf8').split('\n').slice(0, -1);
+    const i = lines.findIndex((l) => l.includes('PRIVATE KEY'));
+    lines[i] = lines[i]!.replace('«redacted»', 'b3BlbnNzaC1rZXktdjEAAAAA');
+    for (let k = i + 1; k < lines.length; k++) lines[k] = JSON.stringify({ ...JSON.parse(lines[k]!), prev: sha256Hex(lines[k - 1]!) });
+    writeFileSync(file, `${lines.join('\n')}\n`);
+    const res = await runCommand(verifyCli, ['verify', file]);
+    expect(res.exitCode).toBe(5);
+    expect(res.stdout).toContain(`${file}:${i + 1}: WARNING: an unredacted private key is recorded on this line`);
+  });
+});

@@ -1,0 +1,418 @@
+#!/usr/bin/env node
+// `npm run bench -- engine`: what a trivial step (`true`) costs on the lab's controller0-2
+// through lockstep's engine with persistent sessions, against parallel-ssh, ansible ad-hoc
+// (-m raw, -m command) and a loop of `ssh` over ControlMaster connections (the practical floor
+// for a command over SSH); a step on 3 vs 30 sessions; and the time to connect N nodes.
+//
+// All peers run in ONE process, interleaved round by round (each round runs every tool once,
+// in a rotating order), so load changes on the shared machine hit them all alike.
+//
+// Options (environment):
+//   BENCH_ENGINE_ROUNDS=25      rounds; the fast tools run several times per round
+//   BENCH_ENGINE_LAB30=1        also boot a SEPARATE 30-controller lab (own dir, name, subnet;
+//                               image hard-linked from the main lab's; taken down afterwards)
+//   BENCH_ENGINE_LAB30_SUBNET=10.215.0.0/24   its subnet
+//   BENCH_ENGINE_WRITE=0        do not write the section into BENCHMARKS.md
+//   BENCH_ENGINE_PROFILE=1      skip the peers (lockstep only; for --cpu-prof runs)
+// Needs root (the lab), `npm run build` done (it imports dist/), the lab up (it runs `lab up`,
+// which is idempotent), and installs Debian's pssh and ansible with apt-get when missing.
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { load, machine, ms, now, ratio, replaceSection, run, runOk, stats, table, time } from './bench-lib.mjs';
+
+const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
+const env = process.env;
+const ROUNDS = Number(env.BENCH_ENGINE_ROUNDS || 25);
+const FAST_PER_ROUND = 5;
+const LAB30 = env.BENCH_ENGINE_LAB30 === '1';
+const PROFILE = env.BENCH_ENGINE_PROFILE === '1';
+const LAB = '/var/lib/lockstep/lab';
+const NODES = ['controller0', 'controller1', 'controller2'];
+const log = (m) => process.stderr.write(`bench-engine: ${m}\n`);
+const cli = (args, extraEnv = {}) => runOk(process.execPath, [join(repo, 'bin/lockstep.js'), ...args], { env: { ...env, ...extraEnv } });
+
+// ---- prerequisites ------------------------------------------------------------------------
+
+async function have(cmd) {
+  return (await run('sh', ['-c', `command -v ${cmd}`])).code === 0;
+}
+
+async function ensurePeers() {
+  const missing = [];
+  if (!(await have('parallel-ssh'))) missing.push('pssh');
+  if (!(await have('ansible'))) missing.push('ansible');
+  if (missing.length === 0) return;
+  log(`installing the peers to compare with: apt-get install -y ${missing.join(' ')}`);
+  await runOk('apt-get', ['install', '-y', '--no-install-recommends', ...missing], { env: { ...env, DEBIAN_FRONTEND: 'noninteractive' } });
+}
+
+async function ensureLab(extraEnv = {}, controllers) {
+  const status = JSON.parse((await cli(['lab', 'status', '--json'], extraEnv)).stdout);
+  const want = controllers ?? 3;
+  if (status.up && status.nodes.filter((n) => n.state === 'running').length >= want + 1) return status;
+  log(`lab not up${extraEnv.LOCKSTEP_LAB_DIR ? ` in ${extraEnv.LOCKSTEP_LAB_DIR}` : ''}: running \`lockstep lab up${controllers ? ` --controllers ${controllers}` : ''}\``);
+  await cli(['lab', 'up', ...(controllers ? ['--controllers', String(controllers)] : [])], extraEnv);
+  return JSON.parse((await cli(['lab', 'status', '--json'], extraEnv)).stdout);
+}
+
+// ---- lockstep -------------------------------------------------------------------------------
+
+const dist = (p) => import(pathToFileURL(join(repo, 'dist', p)).href);
+
+/** A plan of `count` one-block steps (`true` on every node). */
+function benchPlan(nodes, count) {
+  const names = nodes.map((n) => n.name);
+  const pos = { file: 'bench.md', line: 1, column: 1 };
+  const steps = Array.from({ length: count }, (_, i) => ({
+    id: `bench/s${i}`,
+    runbook: 'bench',
+    title: `trivial step ${i}`,
+    source: pos,
+    explanation: '',
+    nodes: names,
+    actions: [
+      {
+        id: `bench/s${i}/b0`,
+        kind: 'run',
+        source: pos,
+        nodes: names,
+        perNode: Object.fromEntries(names.map((n) => [n, { kind: 'run', script: 'true' }])),
+      },
+    ],
+    gates: [],
+    rollbacks: [],
+  }));
+  return {
+    runbooks: [{ name: 'bench', title: 'bench', file: 'bench.md', sha256: '' }],
+    nodes: nodes.map((n) => ({ name: n.name, address: n.address, groups: n.groups })),
+    steps,
+    secrets: [],
+  };
+}
+
+/**
+ * The real code path: createEngine with a plan of trivial steps and the ssh2 connector;
+ * each `step()` dispatches `next` and resolves when the step has finished on every node.
+ */
+async function startEngine(nodes, knownHosts, steps) {
+  const { createEngine } = await dist('engine/index.js');
+  const { connectSsh } = await dist('transport/index.js');
+  const byName = new Map(nodes.map((n) => [n.name, n]));
+  const sessions = [];
+  const engine = createEngine({
+    plan: benchPlan(nodes, steps),
+    connect: async (name) => {
+      const s = await connectSsh(byName.get(name), { knownHostsFile: knownHosts, acceptNewHostKey: false });
+      sessions.push(s);
+      return s;
+    },
+    autoApprove: false,
+    stayAtEnd: false,
+    nodeVars: Object.fromEntries(nodes.map((n) => [n.name, n.vars ?? {}])),
+  });
+  let waiting;
+  let finished;
+  const problems = [];
+  engine.subscribe((e) => {
+    if (e.type === 'engine.waiting') waiting?.();
+    if (e.type === 'step.finished') {
+      if (e.status !== 'passed') problems.push(`${e.step}: ${e.status} ${e.reason ?? ''}`);
+      finished?.(e);
+    }
+    if (e.type === 'node.status' && e.status !== 'closed') problems.push(`${e.node}: ${e.status} ${e.reason}`);
+  });
+  const until = (set) => new Promise((r) => set(r));
+  const t0 = now();
+  const ready = until((r) => (waiting = r));
+  const ended = engine.run();
+  await ready;
+  const connectMs = now() - t0;
+  if (problems.length) throw new Error(`lockstep could not connect: ${problems.join('; ')}`);
+  return {
+    connectMs,
+    sessions,
+    async step() {
+      const done = until((r) => (finished = r));
+      const next = until((r) => (waiting = r));
+      const t = now();
+      engine.dispatch({ kind: 'next' });
+      const e = await done;
+      const dt = now() - t;
+      await next;
+      if (e.status !== 'passed') throw new Error(`step failed: ${problems.join('; ')}`);
+      return dt;
+    },
+    async quit() {
+      engine.dispatch({ kind: 'quit' });
+      await ended;
+    },
+  };
+}
+
+/** The transport alone: runScript on every session at once (what a step costs, minus the engine). */
+async function transportStep(sessions, seq) {
+  const t = now();
+  const rs = await Promise.all(sessions.map((s) => s.runScript(`bench/raw${seq}`, 'true')));
+  const dt = now() - t;
+  if (rs.some((r) => r.exitCode !== 0)) throw new Error(`runScript: ${JSON.stringify(rs.find((r) => r.exitCode !== 0))}`);
+  return dt;
+}
+
+async function connectTimes(nodes, knownHosts, reps) {
+  const { connectSsh } = await dist('transport/index.js');
+  const out = [];
+  for (let i = 0; i < reps; i++) {
+    const t = now();
+    const ss = await Promise.all(nodes.map((n) => connectSsh(n, { knownHostsFile: knownHosts, acceptNewHostKey: false })));
+    out.push(now() - t);
+    await Promise.all(ss.map((s) => s.close()));
+  }
+  return out;
+}
+
+// ---- peers ----------------------------------------------------------------------------------
+
+function peerFiles(dir, lab, nodes) {
+  const sshConfig = join(lab, 'ssh_config');
+  writeFileSync(join(dir, 'hosts'), nodes.join('\n') + '\n');
+  // Ansible: the lab's ssh_config (key, user, known_hosts, strict checking) for every host;
+  // ansible's own ControlPersist multiplexing stays on (its default), facts are never gathered
+  // by ad-hoc commands.
+  writeFileSync(
+    join(dir, 'inventory.ini'),
+    `[lab]\n${nodes.join('\n')}\n\n[lab:vars]\nansible_ssh_common_args=-F ${sshConfig}\nansible_python_interpreter=auto_silent\n`,
+  );
+  writeFileSync(
+    join(dir, 'ansible.cfg'),
+    `[defaults]\ninventory = ${join(dir, 'inventory.ini')}\nhost_key_checking = True\ngathering = explicit\nforks = 50\nretry_files_enabled = False\ninterpreter_python = auto_silent\nlocal_tmp = ${join(dir, 'ansible-tmp')}\n[ssh_connection]\ncontrol_path_dir = ${join(dir, 'ansible-cp')}\n`,
+  );
+  const cm = (host) => ['-F', sshConfig, '-o', 'ControlMaster=auto', '-o', `ControlPath=${join(dir, 'cm-%n')}`, '-o', 'ControlPersist=60', host, 'true'];
+  const ok = (r, what) => {
+    if (r.code !== 0) throw new Error(`${what} exited ${r.code ?? r.signal}: ${(r.stderr || r.stdout).trim().split('\n').slice(-3).join(' / ')}`);
+  };
+  const ansibleEnv = { ...env, ANSIBLE_CONFIG: join(dir, 'ansible.cfg'), ANSIBLE_NOCOLOR: '1' };
+  return {
+    cmWarm: () => Promise.all(nodes.map(async (h) => ok(await run('ssh', cm(h)), 'ssh (ControlMaster warm-up)'))),
+    cmClose: () => Promise.all(nodes.map((h) => run('ssh', ['-F', sshConfig, '-o', `ControlPath=${join(dir, 'cm-%n')}`, '-O', 'exit', h]))),
+    cmSeq: async () => {
+      for (const h of nodes) ok(await run('ssh', cm(h)), 'ssh (ControlMaster)');
+    },
+    cmPar: async () => {
+      for (const r of await Promise.all(nodes.map((h) => run('ssh', cm(h))))) ok(r, 'ssh (ControlMaster)');
+    },
+    pssh: async () => ok(await run('parallel-ssh', ['-h', join(dir, 'hosts'), '-x', `-F ${sshConfig}`, '-i', 'true']), 'parallel-ssh'),
+    ansibleRaw: async () => ok(await run('ansible', ['lab', '-m', 'raw', '-a', 'true'], { env: ansibleEnv }), 'ansible -m raw'),
+    ansibleCommand: async () => ok(await run('ansible', ['lab', '-m', 'command', '-a', 'true'], { env: ansibleEnv }), 'ansible -m command'),
+    hasPython: async () => {
+      const rs = await Promise.all(nodes.map((h) => run('ssh', ['-F', sshConfig, h, 'command -v python3 || command -v python3.11'])));
+      return rs.every((r) => r.code === 0);
+    },
+  };
+}
+
+// ---- the 30-controller lab ------------------------------------------------------------------
+
+function lab30Env() {
+  return {
+    LOCKSTEP_LAB_DIR: env.BENCH_ENGINE_LAB30_DIR || '/var/lib/lockstep/bench-engine',
+    LOCKSTEP_LAB_NAME: 'benchng',
+    LOCKSTEP_LAB_SUBNET: env.BENCH_ENGINE_LAB30_SUBNET || '10.215.0.0/24',
+  };
+}
+
+async function lab30Up() {
+  const e = lab30Env();
+  const image = join(e.LOCKSTEP_LAB_DIR, 'image');
+  if (!existsSync(join(image, 'manifest.json')) && existsSync(join(LAB, 'image', 'manifest.json'))) {
+    // The same Debian image as the main lab, hard-linked (no download, no copy): nodes only
+    // ever use it as overlayfs' read-only lower layer.
+    log(`hard-linking the main lab's image into ${image}`);
+    mkdirSync(e.LOCKSTEP_LAB_DIR, { recursive: true });
+    await runOk('cp', ['-al', join(LAB, 'image'), image]);
+  }
+  log(`booting a separate 30-controller lab (${e.LOCKSTEP_LAB_DIR}, ${e.LOCKSTEP_LAB_SUBNET}); it is taken down at the end`);
+  const t = now();
+  await ensureLab(e, 30);
+  log(`lab30 up in ${ms(now() - t)}`);
+  return e;
+}
+
+async function lab30Down(e) {
+  log('taking the 30-controller lab down');
+  await cli(['lab', 'down'], e).catch((err) => log(`lab down failed: ${err.message}`));
+}
+
+// ---- main -----------------------------------------------------------------------------------
+
+async function main() {
+  if (!existsSync(join(repo, 'dist/engine/index.js'))) {
+    log('dist/ is missing: running `npm run build`');
+    await runOk('npm', ['run', 'build'], { cwd: repo });
+  }
+  if (process.getuid?.() !== 0) throw new Error('run as root (the lab needs it)');
+  if (!PROFILE) await ensurePeers();
+  await ensureLab();
+  const { loadInventory } = await dist('inventory/index.js');
+  const inv = loadInventory(join(LAB, 'inventory.yaml')).value;
+  const nodes = NODES.map((n) => inv.nodes.find((x) => x.name === n));
+  const knownHosts = inv.knownHosts;
+  const loadStart = load();
+  const started = new Date();
+
+  let lab30;
+  let inv30;
+  if (LAB30) {
+    lab30 = await lab30Up();
+    inv30 = loadInventory(join(lab30.LOCKSTEP_LAB_DIR, 'inventory.yaml')).value;
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'bench-engine-'));
+  const peers = peerFiles(dir, LAB, NODES);
+  const samples = {};
+  const add = (k, v) => (samples[k] ??= []).push(v);
+  const engines = [];
+  try {
+    // Time to connect N nodes (ssh2 handshake, SFTP, pane shell up to its first prompt).
+    log('connect times');
+    const sim30 = nodes.flatMap((n) => Array.from({ length: 10 }, (_, i) => ({ ...n, name: `${n.name}-${i}`, vars: { ...n.vars } })));
+    const connect = {
+      1: await connectTimes(nodes.slice(0, 1), knownHosts, 5),
+      3: await connectTimes(nodes, knownHosts, 5),
+      '30 sessions on 3 nodes (simulated)': await connectTimes(sim30, knownHosts, 3),
+    };
+    const real30 = inv30 ? inv30.nodes.filter((n) => n.groups.includes('controllers')) : null;
+    if (real30) connect['30 nodes (lab30)'] = await connectTimes(real30, inv30.knownHosts, 3);
+
+    const stepsNeeded = (ROUNDS + 2) * FAST_PER_ROUND + 5;
+    log('connecting the engines');
+    const e3 = await startEngine(nodes, knownHosts, stepsNeeded);
+    engines.push(e3);
+    const e30 = await startEngine(sim30, knownHosts, stepsNeeded);
+    engines.push(e30);
+    const eLab3 = real30 ? await startEngine(real30.slice(0, 3), inv30.knownHosts, stepsNeeded) : null;
+    if (eLab3) engines.push(eLab3);
+    const eLab30 = real30 ? await startEngine(real30, inv30.knownHosts, stepsNeeded) : null;
+    if (eLab30) engines.push(eLab30);
+    add('engine connect 3', e3.connectMs);
+    add('engine connect 30 sim', e30.connectMs);
+
+    const python = PROFILE ? false : await peers.hasPython();
+    if (!PROFILE) await peers.cmWarm();
+    let seq = 0;
+    const tools = [
+      ['lockstep', async () => { for (let i = 0; i < FAST_PER_ROUND; i++) add('lockstep', await e3.step()); }],
+      ['transport', async () => { for (let i = 0; i < FAST_PER_ROUND; i++) add('transport', await transportStep(e3.sessions, seq++)); }],
+      ['lockstep30sim', async () => { for (let i = 0; i < FAST_PER_ROUND; i++) add('lockstep30sim', await e30.step()); }],
+    ];
+    if (eLab30) {
+      tools.push(['lab3', async () => { for (let i = 0; i < FAST_PER_ROUND; i++) add('lab3', await eLab3.step()); }]);
+      tools.push(['lab30', async () => { for (let i = 0; i < FAST_PER_ROUND; i++) add('lab30', await eLab30.step()); }]);
+    }
+    if (!PROFILE) {
+      tools.push(
+        ['cmSeq', async () => { for (let i = 0; i < FAST_PER_ROUND; i++) add('cmSeq', await time(peers.cmSeq)); }],
+        ['cmPar', async () => { for (let i = 0; i < FAST_PER_ROUND; i++) add('cmPar', await time(peers.cmPar)); }],
+        ['pssh', async () => add('pssh', await time(peers.pssh))],
+        ['ansibleRaw', async () => add('ansibleRaw', await time(peers.ansibleRaw))],
+      );
+      if (python) tools.push(['ansibleCommand', async () => add('ansibleCommand', await time(peers.ansibleCommand))]);
+    }
+    // Warm-up round (discarded), then the measured rounds in a rotating order.
+    log(`warm-up, then ${ROUNDS} rounds of ${tools.map((t) => t[0]).join(', ')}`);
+    for (const [, fn] of tools) await fn();
+    for (const k of Object.keys(samples)) if (!k.startsWith('engine connect')) delete samples[k];
+    const loads = [];
+    for (let r = 0; r < ROUNDS; r++) {
+      for (let j = 0; j < tools.length; j++) await tools[(r + j) % tools.length][1]();
+      loads.push(load().split(' ')[0]);
+      if ((r + 1) % 5 === 0) log(`round ${r + 1}/${ROUNDS} (load ${load()})`);
+    }
+    const loadEnd = load();
+    if (!PROFILE) await peers.cmClose();
+
+    // ---- report ----
+    const S = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stats(v)]));
+    const base = S.cmSeq?.median;
+    const row = (label, k) => (S[k] ? [label, ms(S[k].median), ms(S[k].p90), ms(S[k].p99), String(S[k].n), ratio(S[k].median, base)] : null);
+    const rows = [
+      row('**lockstep**: engine, one-step plan, persistent sessions (dispatch `next` → `step.finished`)', 'lockstep'),
+      row('lockstep transport only: `runScript` on the 3 sessions at once (no engine)', 'transport'),
+      row('`ssh` ControlMaster loop, sequential over 3 nodes (masters warm)', 'cmSeq'),
+      row('`ssh` ControlMaster, 3 in parallel (masters warm)', 'cmPar'),
+      row('`parallel-ssh -h hosts -x "-F ssh_config" -i true`', 'pssh'),
+      row('`ansible lab -m raw -a true`', 'ansibleRaw'),
+      row('`ansible lab -m command -a true`', 'ansibleCommand'),
+    ].filter(Boolean);
+    if (!S.ansibleCommand && !PROFILE) rows.push(['`ansible lab -m command -a true`', 'not run: the lab nodes have no Python (the command module needs it)', '', '', '', '']);
+    const scaleRows = [
+      ['engine step, 3 nodes (main lab)', ms(S.lockstep?.median), ms(S.lockstep?.p90), '1.00×'],
+      ['engine step, 30 sessions: 10 per node on controller0-2 (**simulated** 30 nodes)', ms(S.lockstep30sim?.median), ms(S.lockstep30sim?.p90), ratio(S.lockstep30sim?.median, S.lockstep?.median)],
+    ];
+    if (S.lab30) {
+      scaleRows.push(['engine step, 3 nodes of the separate 30-controller lab', ms(S.lab3.median), ms(S.lab3.p90), '1.00× (base for the next row)']);
+      scaleRows.push(['engine step, **30 real nodes** (separate 30-controller lab)', ms(S.lab30.median), ms(S.lab30.p90), ratio(S.lab30.median, S.lab3.median)]);
+    }
+    const connRows = Object.entries(connect).map(([k, v]) => {
+      const s = stats(v);
+      return [`connect ${k} in parallel (\`connectSsh\`: handshake, SFTP, pane prompt)`, ms(s.median), ms(s.max), String(s.n)];
+    });
+    connRows.push(['engine `run()` until all 3 connected and waiting', ms(S['engine connect 3'].median), '', '1']);
+    connRows.push(['engine `run()` until 30 sessions (simulated) connected', ms(S['engine connect 30 sim'].median), '', '1']);
+
+    const lk = S.lockstep?.median;
+    const verdicts = [];
+    if (!PROFILE) {
+      verdicts.push(`- lockstep step / ControlMaster loop = **${ratio(lk, base)}** (target ≤ 0.60×): ${lk <= 0.6 * base ? '**met**' : '**missed**'}`);
+      verdicts.push(`- lockstep step / parallel-ssh = **1/${(S.pssh.median / lk).toFixed(0)}** (target about 1/30 or better): ${S.pssh.median / lk >= 30 ? '**met**' : '**missed**'}`);
+    }
+    verdicts.push(`- 30 sessions / 3 nodes (simulated, 10 sessions per node) = **${ratio(S.lockstep30sim.median, lk)}** (target < 1.5×): ${S.lockstep30sim.median < 1.5 * lk ? '**met**' : '**missed**'}`);
+    if (S.lab30) verdicts.push(`- 30 real nodes / 3 nodes (separate lab) = **${ratio(S.lab30.median, S.lab3.median)}** (target < 1.5×): ${S.lab30.median < 1.5 * S.lab3.median ? '**met**' : '**missed**'}`);
+    const loadsSorted = loads.map(Number).sort((a, b) => a - b);
+    const body = [
+      `Command: \`npm run build && ${LAB30 ? 'BENCH_ENGINE_LAB30=1 ' : ''}npm run bench -- engine\` (scripts/bench-engine.mjs; ${ROUNDS} interleaved rounds,`,
+      `${FAST_PER_ROUND} samples per round for the fast tools, 1 for parallel-ssh and ansible; a warm-up round discarded).`,
+      `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${machine()}, shared machine: load average ${loadStart} at the start, ${loadEnd} at the end`,
+      `(1-min load over the rounds: median ${loadsSorted[Math.floor(loadsSorted.length / 2)]}, max ${loadsSorted[loadsSorted.length - 1]}).`,
+      `Nodes: the practice lab's controller0-2 (systemd-nspawn, Debian 12, on a local bridge), its inventory, ssh_config and known_hosts.`,
+      `The step is \`true\`. lockstep is measured through the real code path (\`createEngine\` from dist/, ssh2 connector, one-step`,
+      `plan per measurement, sessions connected beforehand): upload the block over SFTP, type the run line into the pane, wait for the end mark.`,
+      '',
+      '### A trivial step on 3 nodes',
+      '',
+      table(['what', 'median', 'p90', 'p99', 'n', 'vs ControlMaster loop'], rows),
+      '',
+      '### 3 vs 30',
+      '',
+      table(['what', 'median', 'p90', 'vs 3'], scaleRows),
+      '',
+      '### Time to connect',
+      '',
+      table(['what', 'median', 'max', 'n'], connRows),
+      '',
+      '### Targets',
+      '',
+      ...verdicts,
+    ].join('\n');
+    console.log(`## Engine\n\n${body}\n`);
+    if (env.BENCH_ENGINE_WRITE !== '0' && !PROFILE) {
+      const file = join(repo, 'BENCHMARKS.md');
+      const text = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n\nEach section names the exact command that produced its numbers.\n';
+      writeFileSync(file, replaceSection(text, '## Engine', body));
+      log('wrote the Engine section of BENCHMARKS.md');
+    }
+    writeFileSync(join(tmpdir(), 'bench-engine-samples.json'), JSON.stringify(samples));
+  } finally {
+    for (const e of engines) await e.quit().catch(() => undefined);
+    rmSync(dir, { recursive: true, force: true });
+    if (lab30 && env.BENCH_ENGINE_LAB30_KEEP !== '1') await lab30Down(lab30);
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(`bench-engine: ${err instanceof Error ? err.stack : String(err)}`);
+    process.exit(1);
+  },
+);
