@@ -291,6 +291,20 @@ function checkEndpoint(ep: EndpointObservation, input: DiagnoseInput, out: Probl
         leaf.fingerprint256,
       );
     }
+  } else if (who.servedFrom === 'unknown' && ep.shared) {
+    const configured = input.nodes.map((n) => leafOf(n.files.certFile?.value)).filter((c): c is CertInfo => c !== undefined);
+    if (configured.length > 0) {
+      out.add(
+        {
+          code: 'serves-other-certificate',
+          endpoint: label,
+          title: `${label} serves a certificate that is none of the configured ones (${[...new Set(configured.map((c) => c.source))].join(', ')})`,
+          detail: `Served: ${describeCert(leaf)} (SHA-256 ${leaf.fingerprint256}). Whatever answers there (a load balancer terminating TLS, a node left out of the check, a kube-apiserver started before its file changed) is not serving the certificate you configured.`,
+          fix: `Find what serves it (on the VIP holder: sudo ss -ltnp), make the load balancer pass TCP through to the API servers (haproxy mode tcp), and restart any kube-apiserver started before its certificate changed: ${RESTART}`,
+        },
+        leaf.fingerprint256,
+      );
+    }
   }
   for (const name of ep.names) {
     const err = hostnameError(leaf, name);

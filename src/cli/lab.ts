@@ -1,8 +1,7 @@
 // `lockstep lab`: the built-in practice lab of Debian nodes (wiring only; see src/lab).
 import { spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
-import { labConfig, labDown, labReset, labStatus, labUp, readState, stderrProgress } from '../lab/index.js';
-import { applyScenario, SCENARIOS } from '../lab/scenarios.js';
+import { applyScenario, labConfig, labDown, labReset, labStatus, labUp, readState, SCENARIOS, stderrProgress } from '../lab/index.js';
 import { UserError } from './errors.js';
 
 /** System errors (disk full, busy mount, permissions) are the operator's to fix: no stack trace. */

@@ -1,11 +1,14 @@
 // `lockstep run <runbook…> -i inventory`: runs the plan on every node in live panes. With a
 // TTY (and without --no-tui) the TUI shows it; otherwise headless output with node prefixes.
 // Wiring only: the engine drives, transports connect, the recorder writes.
+import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createEngine, findStep, runHeadless, type ConnectContext, type Engine } from '../engine/index.js';
+import { describeResume, findResumePoint, ResumeError, resumedPlan } from '../engine/resume.js';
 import { loadInventory, type Inventory, type Node } from '../inventory/index.js';
-import { defaultRecordingPath, Recorder, summarizeInventory } from '../record/index.js';
+import { decodeRecording, defaultRecordingPath, Recorder, RecordingError, summarizeInventory, type DecodedRecording, type PreviousRecording } from '../record/index.js';
 import { buildPlan, hasErrors, loadRunbooks, type Plan } from '../runbook/index.js';
 import type { SanChecker } from '../steps/index.js';
 import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../transport/index.js';
@@ -21,6 +24,8 @@ export interface RunOptions {
   var: Record<string, string>;
   from?: string;
   acceptNewHostKeys?: boolean;
+  resume?: string;
+  force?: boolean;
 }
 
 function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
@@ -33,13 +38,15 @@ export function register(program: Command): void {
   program
     .command('run')
     .description('run runbooks on every node at once in live panes, with gates, diffs, divergence checks and rollback')
-    .argument('<runbook...>', 'runbook Markdown files (required runbooks are added automatically)')
+    .argument('[runbook...]', 'runbook Markdown files (required runbooks are added automatically); with --resume, default: the recorded ones')
     .requiredOption('-i, --inventory <file>', 'inventory of nodes')
     .option('--no-tui', 'print output line by line instead of the terminal UI (automatic without a TTY)')
     .option('-y, --yes', 'run every step without asking; stop at the first failure')
     .option('--record <path>', 'write the recording here (default $XDG_STATE_HOME/lockstep/recordings/)')
     .option('--var <name=value>', 'set a variable (repeatable); inventory values win', collectVar, {} as Record<string, string>)
     .option('--from <step>', 'start at this step (its id, or runbook/step-id)')
+    .option('--resume <recording>', 'continue the session of this recording after its last completed step, re-checking that step\'s gates first; writes a new recording linked to it')
+    .option('--force', 'with --resume: resume even though a runbook or the inventory changed since the recording')
     .option('--accept-new-host-keys', 'trust SSH host keys that known_hosts does not list yet (they are added and recorded); changed keys are always refused')
     .action(async (paths: string[], opts: RunOptions) => {
       process.exitCode = await runCommand(paths, opts);
@@ -120,8 +127,60 @@ async function tryTui(engine: Engine): Promise<{ done: Promise<unknown>; unmount
   }
 }
 
-export async function runCommand(paths: string[], opts: RunOptions): Promise<number> {
+/** Reads the recording to resume; a damaged one is refused naming file:line. */
+function readForResume(file: string): DecodedRecording & { head: string } {
+  let bytes: Buffer;
+  try {
+    bytes = readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
+    throw new UserError(`--resume ${file}: ${code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a recording' : `cannot read it (${code ?? (err as Error).message})`}`);
+  }
+  let d: DecodedRecording;
+  try {
+    d = decodeRecording(bytes, file);
+  } catch (err) {
+    if (err instanceof RecordingError) throw new UserError(`cannot resume: ${err.message}\n(run \`lockstep verify ${file}\` for the full report)`, err.kind === 'not-recording' ? 2 : 1);
+    throw err;
+  }
+  if (d.version !== 2 || d.head === null) throw new UserError(`cannot resume: ${file}:1: format v${d.version} has no hash chain; only v2 recordings can be resumed`);
+  return d as DecodedRecording & { head: string };
+}
+
+/** --resume: works out what to run (pure, src/engine/resume.ts) and the new recording's link. */
+function prepareResume(paths: string[], opts: RunOptions & { resume: string }): { plan: Plan; inventory: Inventory; previous: PreviousRecording } {
+  if (opts.from !== undefined) throw new UserError('--from and --resume do not go together: --resume continues where the recording stops');
+  const file = opts.resume;
+  const rec = readForResume(file);
+  const header = rec.header as { runbooks?: { name: string; file: string; sha256: string }[]; previous?: PreviousRecording };
+  const started = rec.events.find((e) => e.type === 'session.started');
+  const recorded = header.runbooks ?? (started?.type === 'session.started' ? started.runbooks : []);
+  if (paths.length === 0) {
+    if (recorded.length === 0) throw new UserError(`cannot resume: ${file}:1: the recording does not name its runbooks; give them on the command line`);
+    paths = recorded.map((r) => r.file);
+  }
   const { plan, inventory } = loadPlan(paths, opts);
+  let point;
+  try {
+    point = findResumePoint({ file, header, events: rec.events }, plan, { force: opts.force });
+  } catch (err) {
+    if (err instanceof ResumeError) throw new UserError(`cannot resume: ${err.message}`);
+    throw err;
+  }
+  for (const line of describeResume(point, plan, file)) process.stderr.write(`lockstep: resume: ${line}\n`);
+  const steps = resumedPlan(plan, point, file);
+  if (steps.steps.length === 0) {
+    throw new UserError(`nothing to resume: every step of ${file} was completed${point.lastCompleted ? ` (the last, ${point.lastCompleted.id}, at ${file}:${point.lastCompleted.line})` : ''}`);
+  }
+  const after = point.nextIndex > 0 ? plan.steps[point.nextIndex - 1]?.id : undefined;
+  return { plan: steps, inventory, previous: { file, head: rec.head, lines: rec.lines, lastCompletedStep: after } };
+}
+
+export async function runCommand(paths: string[], opts: RunOptions): Promise<number> {
+  if (paths.length === 0 && opts.resume === undefined) throw new UserError('run: give at least one runbook (or --resume RECORDING)');
+  if (opts.force && opts.resume === undefined) throw new UserError('--force only goes with --resume');
+  const resumed = opts.resume !== undefined ? prepareResume(paths, { ...opts, resume: opts.resume }) : undefined;
+  const { plan, inventory } = resumed ?? loadPlan(paths, opts);
   if (opts.from !== undefined && findStep(plan.steps, opts.from) < 0) {
     throw new UserError(`--from ${opts.from}: no such step; steps are: ${plan.steps.map((s) => s.id).join(', ')}`);
   }
@@ -129,6 +188,9 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
   const wantTui = opts.tui !== false && tty;
   const size = { cols: process.stdout.columns || 120, rows: process.stdout.rows || 32 };
   const recordPath = opts.record ?? defaultRecordingPath(plan.runbooks.map((r) => r.name));
+  if (resumed && resolve(recordPath) === resolve(resumed.previous.file)) {
+    throw new UserError(`--record ${recordPath}: that is the recording being resumed; it is never written to (a resumed session gets a new recording linked to it)`);
+  }
   const operator = userInfo().username;
   let recorder: Recorder;
   try {
@@ -141,6 +203,7 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
         runbooks: plan.runbooks.map((r) => ({ name: r.name, file: r.file, sha256: r.sha256 })),
         inventory: summarizeInventory(inventory.nodes),
         terminal: size,
+        previous: resumed?.previous,
       },
     });
   } catch (err) {

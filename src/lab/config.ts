@@ -69,7 +69,8 @@ export function labConfig(opts: { controllers?: number; env?: NodeJS.ProcessEnv;
   nodes.push({ name: 'gateway', index: controllers, address: `${prefix}.10`, groups: ['gateway'] });
   return {
     dir,
-    imageDir: join(dir, 'image'),
+    // A second lab may share the default lab's image (it is only ever read by running nodes).
+    imageDir: env.LOCKSTEP_LAB_IMAGE_DIR || join(dir, 'image'),
     nodesDir: join(dir, 'nodes'),
     stateFile: join(dir, 'state.json'),
     binDir: join(dir, 'bin'),

@@ -4,3 +4,6 @@ export { labConfig, defaultLabDir, NODE_BIN_DIR, type LabConfig, type LabNodeSpe
 export { LabError } from './errors.js';
 export { stderrProgress, silentProgress, type Progress } from './progress.js';
 export { readState, type LabState } from './state.js';
+export { applyScenario, SCENARIOS, staleCertDropIn } from './scenarios.js';
+export { IMAGE_PACKAGES, IMAGE_VERSION } from './image.js';
+export { DOUBLES } from './bindir.js';

@@ -9,7 +9,7 @@ export { defaultRecordingPath, recordingsDir } from './paths.js';
 export { createLineEncoderV2, sha256Hex, CHAIN_VERSION, type ChainedLineEncoder } from './chain.js';
 export { summarizeInventory, type HeaderInfo, type InventorySummary, type PreviousRecording, type RecordingHeaderV2 } from './header.js';
 export { decodeRecording, SUPPORTED_VERSIONS, type DecodedRecording } from './decode.js';
-export { verifyBytes, formatVerifyReport, VERIFY_EXIT_CODES, type VerifyOutcome, type VerifyReport } from './verify.js';
+export { verifyBytes, formatVerifyReport, findUnredactedKeys, VERIFY_EXIT_CODES, type VerifyOutcome, type VerifyReport } from './verify.js';
 export { auditRecording, resumePoint, type AuditReport } from './audit.js';
 export { auditMarkdown } from './audit-md.js';
 export { toAsciicast, recordedNodes } from './asciicast.js';

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { decodeRecording } from './decode.js';
 import type { RecordedEvent, RecordingHeader } from './format.js';
+import type { HeaderInfo } from './header.js';
 
 export class RecordingError extends Error {
   constructor(
@@ -19,7 +20,8 @@ export class RecordingError extends Error {
 }
 
 export interface Recording {
-  header: RecordingHeader;
+  /** v2 headers also carry who/where/what (header.ts); v1 has only these three fields. */
+  header: RecordingHeader & Partial<HeaderInfo> & { chain?: 'sha256' };
   events: RecordedEvent[];
   /** True when the file ends in the middle of a line (lockstep was killed while writing). */
   truncated: boolean;
@@ -43,5 +45,5 @@ export function readRecording(file: string): Recording {
     throw new RecordingError(file, 0, code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'is a directory, not a recording' : `cannot read it (${code ?? (err as Error).message})`);
   }
   const d = decodeRecording(bytes, file);
-  return { header: d.header as RecordingHeader, events: d.events, truncated: d.partialLine, version: d.version, ended: d.ended, head: d.head, lines: d.lines };
+  return { header: d.header as Recording['header'], events: d.events, truncated: d.partialLine, version: d.version, ended: d.ended, head: d.head, lines: d.lines };
 }

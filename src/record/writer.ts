@@ -26,6 +26,8 @@ export class Recorder {
   private fd: number | null;
   private readonly redactor: EventRedactor;
   private readonly encoder: LineEncoder;
+  /** session.ended was written: it is the last line of a recording (readers refuse more). */
+  private ended = false;
 
   /** Creates `path` (mode 0600 in a 0700 directory); refuses an existing file (EEXIST): one
    * recording holds one session, and an earlier one must never be overwritten or extended. */
@@ -45,17 +47,19 @@ export class Recorder {
     return (this.encoder as Partial<ChainedLineEncoder>).head?.() ?? null;
   }
 
-  /** Records one event (redacted); safe to call after close (ignored). */
+  /** Records one event (redacted); safe to call after close or after session.ended (ignored). */
   write(event: LockstepEvent): void {
-    if (this.fd === null) return;
+    if (this.fd === null || this.ended) return;
     for (const e of this.redactor.redact(event)) this.writeLine(this.encoder.event(e));
+    if (event.type === 'session.ended') this.ended = true;
     if (SYNC_AFTER.has(event.type)) fsyncSync(this.fd);
   }
 
   /** Writes held-back output and closes the file. */
   close(t?: number): void {
     if (this.fd === null) return;
-    if (t !== undefined) for (const e of this.redactor.flush(t)) this.writeLine(this.encoder.event(e));
+    // After session.ended the redactor has already released everything (see EventRedactor).
+    if (t !== undefined && !this.ended) for (const e of this.redactor.flush(t)) this.writeLine(this.encoder.event(e));
     fsyncSync(this.fd);
     closeSync(this.fd);
     this.fd = null;

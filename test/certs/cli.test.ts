@@ -32,6 +32,12 @@ afterAll(async () => {
   for (const c of cleanups) await c();
 });
 
+async function served(m: { certPem: string; keyPem: string }) {
+  const s = await tlsServer({ cert: m.certPem, key: m.keyPem });
+  cleanups.push(s.close);
+  return s;
+}
+
 async function run(args: string[]): Promise<{ code: number; out: string }> {
   let out = '';
   let code = -1;
@@ -64,9 +70,13 @@ describe('lockstep certs check (offline)', () => {
     const report = JSON.parse(r.out) as CheckReport;
     expect(report.shared[0]!.endpoint).toBe(`127.0.0.1:${s.port}`);
     expect(report.shared[0]!.fingerprint256).toMatch(/^[0-9A-F]{2}(:[0-9A-F]{2}){31}$/);
-    // `other` is valid from 2025 to 2035, covers the names: the endpoint is fine.
-    expect(report.shared[0]!.ok).toBe(true);
-    expect(r.code).toBe(0);
+    // `other` covers the names and is valid from 2025 to 2035, but it is not the file given.
+    expect(report.shared[0]!.namesMissing).toEqual([]);
+    expect(report.problems.map((p) => p.code)).toEqual(['serves-other-certificate']);
+    expect(report.problems[0]!.title).toBe(`127.0.0.1:${s.port} serves a certificate that is none of the configured ones (${files.cert})`);
+    expect(r.code).toBe(1);
+    const same = await run(['--cert', files.cert, '--name', 'kubernetes', '--endpoint', `127.0.0.1:${(await served(good)).port}`, '--json']);
+    expect(same.code).toBe(0);
   });
   it('refuses bad input with a clear message naming the file', async () => {
     await expect(run(['--cert', files.garbage, '--name', 'x'])).rejects.toThrow(UserError);

@@ -68,6 +68,14 @@ describe('kube-apiserver practice double', () => {
     expect(ns).toMatch(/^NAME\s+STATUS\s+AGE/);
     for (const n of ['default', 'kube-system', 'kube-public', 'kube-node-lease']) expect(ns).toMatch(new RegExp(`\\n${n}\\s+Active`));
     expect(mustOnNode(N, `${KC} kubectl get --raw /healthz`).trim()).toBe('ok');
+    // No workers in the lab: the lists the articles look at are there, and empty.
+    const nodes = onNode(N, `${KC} kubectl get nodes`);
+    expect([nodes.code, nodes.stderr.trim()]).toEqual([0, 'No resources found']);
+    expect(onNode(N, `${KC} kubectl get pods -n kube-system`).stderr.trim()).toBe('No resources found in kube-system namespace.');
+  });
+
+  it('answers the keepalived check script of the HA article (anonymous GET /)', () => {
+    expect(onNode(N, 'curl --silent --max-time 2 --insecure https://localhost:6443/ -o /dev/null').code).toBe(0);
   });
 
   it('creates, gets and updates Leases in kube-system, stored in etcd, with conflicts on stale versions', () => {

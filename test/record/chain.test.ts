@@ -219,3 +219,16 @@ describe('format v2: the hash chain', () => {
     );
   });
 });
+
+describe('the recorder and the end of a session', () => {
+  it('writes nothing after session.ended, so a late event cannot spoil a clean end', () => {
+    const file = join(tmp(), 'late.jsonl');
+    const rec = new Recorder(file, { secrets: [] });
+    for (const e of syntheticSession()) rec.write(e);
+    rec.write({ t: 999_999, type: 'node.output', node: 'n0', data: 'late output\r\n' });
+    rec.close(999_999);
+    const r = verifyBytes(readFileSync(file), file);
+    expect(r.outcome).toBe('clean');
+    expect(r.events).toBe(syntheticSession().length);
+  });
+});

@@ -23,6 +23,8 @@ export interface ResourceInfo {
 }
 
 export const NAMESPACES: ResourceInfo = { plural: 'namespaces', kind: 'Namespace', group: '', version: 'v1', namespaced: false, shortNames: ['ns'] };
+export const NODES: ResourceInfo = { plural: 'nodes', kind: 'Node', group: '', version: 'v1', namespaced: false, shortNames: ['no'] };
+export const PODS: ResourceInfo = { plural: 'pods', kind: 'Pod', group: '', version: 'v1', namespaced: true, shortNames: ['po'] };
 export const LEASES: ResourceInfo = { plural: 'leases', kind: 'Lease', group: 'coordination.k8s.io', version: 'v1', namespaced: true };
 
 export function apiVersionOf(r: ResourceInfo): string {
@@ -42,16 +44,17 @@ export function notFound(r: ResourceInfo, name: string): Obj {
   return status(404, 'NotFound', `${qualified(r)} "${name}" not found`, { name, ...(r.group ? { group: r.group } : {}), kind: r.plural });
 }
 
-export function resourceList(r: ResourceInfo): Obj {
+/** Discovery for one group version; all resources given must share it. */
+export function resourceList(rs: ResourceInfo[]): Obj {
   const verbs = ['create', 'delete', 'get', 'list', 'update', 'watch'];
   return {
     kind: 'APIResourceList',
     apiVersion: 'v1',
-    groupVersion: apiVersionOf(r),
-    resources: [{
+    groupVersion: apiVersionOf(rs[0] ?? LEASES),
+    resources: rs.map((r) => ({
       name: r.plural, singularName: r.kind.toLowerCase(), namespaced: r.namespaced, kind: r.kind, verbs,
       ...(r.shortNames ? { shortNames: r.shortNames } : {}),
-    }],
+    })),
   };
 }
 
@@ -77,14 +80,20 @@ function age(o: Obj, now: number): string {
 /** A meta.k8s.io/v1 Table, which kubectl prints as it is (server-side printing). */
 export function table(r: ResourceInfo, items: Obj[], resourceVersion: string, now = Date.now()): Obj {
   const col = (name: string, format = '', description = '') => ({ name, type: 'string', format, description, priority: 0 });
-  const columns = r === LEASES
-    ? [col('Name', 'name', 'Name must be unique within a namespace.'), col('Holder', '', 'holderIdentity contains the identity of the holder of a current lease.'), col('Age', '', 'CreationTimestamp')]
-    : [col('Name', 'name', 'Name must be unique within a namespace.'), col('Status', '', 'The status of the namespace'), col('Age', '', 'CreationTimestamp')];
-  const rows = items.map((o) => {
-    const spec = (o.spec ?? {}) as { holderIdentity?: string };
-    const st = (o.status ?? {}) as { phase?: string };
-    const cells = r === LEASES ? [o.metadata?.name, spec.holderIdentity ?? '', age(o, now)] : [o.metadata?.name, st.phase ?? 'Active', age(o, now)];
-    return { cells, object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } };
-  });
+  const name = col('Name', 'name', 'Name must be unique within a namespace.');
+  const ageCol = col('Age', '', 'CreationTimestamp');
+  let columns = [name, ageCol];
+  let cells = (o: Obj): unknown[] => [o.metadata?.name, age(o, now)];
+  if (r === LEASES) {
+    columns = [name, col('Holder', '', 'holderIdentity contains the identity of the holder of a current lease.'), ageCol];
+    cells = (o) => [o.metadata?.name, (o.spec as { holderIdentity?: string } | undefined)?.holderIdentity ?? '', age(o, now)];
+  } else if (r === NAMESPACES) {
+    columns = [name, col('Status', '', 'The status of the namespace'), ageCol];
+    cells = (o) => [o.metadata?.name, (o.status as { phase?: string } | undefined)?.phase ?? 'Active', age(o, now)];
+  } else if (r === NODES) {
+    columns = [name, col('Status', '', 'The status of the node'), col('Roles', '', 'The roles of the node'), ageCol, col('Version', '', 'Kubelet Version')];
+    cells = (o) => [o.metadata?.name, 'Unknown', '<none>', age(o, now), ''];
+  }
+  const rows = items.map((o) => ({ cells: cells(o), object: { kind: 'PartialObjectMetadata', apiVersion: 'meta.k8s.io/v1', metadata: o.metadata } }));
   return { kind: 'Table', apiVersion: 'meta.k8s.io/v1', metadata: { resourceVersion }, columnDefinitions: columns, rows };
 }

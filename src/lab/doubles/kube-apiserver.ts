@@ -9,7 +9,7 @@ import type { TLSSocket } from 'node:tls';
 import { DOUBLE_NOTICE, doubleVersion, fatal, firstHostIPv4, log, parseFlags, printHelpAndExit, printVersionAndExit } from './common.js';
 import { EtcdClient } from './etcd.js';
 import {
-  apiVersionOf, apiVersions, group, groupList, LEASES, NAMESPACES, notFound, qualified, resourceList, status, table,
+  apiVersionOf, apiVersions, group, groupList, LEASES, NAMESPACES, NODES, notFound, PODS, qualified, resourceList, status, table,
   type Obj, type ResourceInfo,
 } from './api-objects.js';
 import { firstServiceIP, maybeDefaultWithSelfSignedCerts } from './selfsigned.js';
@@ -279,11 +279,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
     case '/apis':
       return send(res, 200, groupList());
     case '/api/v1':
-      return send(res, 200, resourceList(NAMESPACES));
+      return send(res, 200, resourceList([NAMESPACES, NODES, PODS]));
     case '/apis/coordination.k8s.io':
       return send(res, 200, group());
     case '/apis/coordination.k8s.io/v1':
-      return send(res, 200, resourceList(LEASES));
+      return send(res, 200, resourceList([LEASES]));
     case '/openapi/v2':
       // An empty OpenAPI document (zero-length protobuf): kubectl then skips client-side validation.
       res.writeHead(200, { 'content-type': 'application/octet-stream', 'content-length': 0 });
@@ -291,6 +291,11 @@ async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> 
   }
   let m = /^\/api\/v1\/namespaces(?:\/([^/]+))?$/.exec(path);
   if (m) return objects(req, res, NAMESPACES, undefined, m[1], wantTable);
+  // Nodes and pods: there are no workers in the lab, so these lists are normally empty.
+  m = /^\/api\/v1\/nodes(?:\/([^/]+))?$/.exec(path);
+  if (m) return objects(req, res, NODES, undefined, m[1], wantTable);
+  m = /^\/api\/v1(?:\/namespaces\/([^/]+))?\/pods(?:\/([^/]+))?$/.exec(path);
+  if (m) return objects(req, res, PODS, m[1], m[2], wantTable);
   m = /^\/apis\/coordination\.k8s\.io\/v1(?:\/namespaces\/([^/]+))?\/leases(?:\/([^/]+))?$/.exec(path);
   if (m) return objects(req, res, LEASES, m[1], m[2], wantTable);
   return send(res, 404, status(404, 'NotFound', 'the server could not find the requested resource', { }));
