@@ -111,7 +111,7 @@ async function cluster(o: CheckOptions, now: Date): Promise<CheckReport> {
     const groups = Object.keys(inv.groups).filter((g) => g !== 'all');
     throw new UserError(`${file}: no group "${o.group}" with nodes; choose the API server nodes with --group (groups: ${groups.join(', ') || 'none'})`);
   }
-  const vip = o.vip ?? inv.vars.vip ?? inv.vars.apiserver_vip ?? inv.vars.kubernetes_public_address;
+  const vip = o.vip ?? inv.vars.vip ?? inv.vars.api_vip ?? inv.vars.apiserver_vip ?? inv.vars.kubernetes_public_address;
   const nodes = inv.nodes.filter((n) => members.includes(n.name));
   const sessions: NodeSession[] = [];
   try {
@@ -160,7 +160,7 @@ export function register(program: Command, io: CertsIo = processIo): void {
     .option('--group <name>', 'inventory group of the API server nodes', 'controllers')
     .option('--endpoint <host:port>', 'another endpoint clients use, probed from here with SNI for DNS names (repeatable)', collect, [])
     .option('--name <name>', 'a name clients use that every certificate must cover: DNS name or IP (repeatable)', collect, [])
-    .option('--vip <address>', 'the virtual IP in front of the nodes (default: the inventory variable vip)')
+    .option('--vip <address>', 'the virtual IP in front of the nodes (default: the inventory variable vip or api_vip)')
     .option('--port <n>', 'API port when the node flags do not say', positive('--port', 65535), 6443)
     .option('--ca <file>', 'the CA clients trust (default: --client-ca-file from the first node)')
     .option('--cert <file>', 'offline: check this certificate file instead of a cluster')

@@ -59,12 +59,21 @@ export interface EngineOptions {
   meta?: { version: string; operator: string; host: string; cols: number; rows: number };
   /** Monotonic milliseconds; default performance.now(). */
   now?: () => number;
+  /**
+   * Pane output kept in `history()` per node, in characters: a late subscriber needs only the
+   * recent output to rebuild the screens (the recorder keeps every byte). Default 512 Ki.
+   */
+  historyOutputChars?: number;
 }
 
 export interface Engine {
   /** Every event from now on; returns the unsubscribe function. */
   subscribe(listener: (event: LockstepEvent) => void): () => void;
-  /** The events emitted so far (for a view that subscribes late). */
+  /**
+   * The events emitted so far (for a view that subscribes late): every event except old pane
+   * output, of which only the last `historyOutputChars` per node are kept, so memory stays
+   * bounded in an output flood.
+   */
   history(): readonly LockstepEvent[];
   /** An operator intent; safe to call at any time, also while a step runs. */
   dispatch(intent: OperatorIntent): void;
@@ -96,7 +105,10 @@ class LockstepEngine implements Engine {
   private readonly plan: Plan;
   private readonly steps: PlannedStep[];
   private readonly listeners = new Set<(e: LockstepEvent) => void>();
-  private readonly events: LockstepEvent[] = [];
+  private events: LockstepEvent[] = [];
+  /** Output characters per node currently in `events`. */
+  private readonly outputChars = new Map<string, number>();
+  private readonly historyOutputChars: number;
   private readonly now: () => number;
   private readonly t0: number;
   private readonly sessions = new Map<string, NodeSession>();
@@ -124,6 +136,7 @@ class LockstepEngine implements Engine {
     this.plan = options.plan;
     this.steps = options.plan.steps;
     this.now = options.now ?? (() => performance.now());
+    this.historyOutputChars = Math.max(0, options.historyOutputChars ?? 512 * 1024);
     this.t0 = this.now();
     this.status = this.steps.map(() => 'pending');
     this.identities = this.plan.nodes.map((n) => ({ name: n.name, address: n.address, vars: options.nodeVars?.[n.name] }));
@@ -138,9 +151,38 @@ class LockstepEngine implements Engine {
     return this.events;
   }
 
+  /** Keeps an event for `history()`, dropping a node's oldest output beyond the limit. */
+  private remember(event: LockstepEvent): void {
+    this.events.push(event);
+    if (event.type !== 'node.output') return;
+    const total = (this.outputChars.get(event.node) ?? 0) + event.data.length;
+    this.outputChars.set(event.node, total);
+    // Compact when a node holds twice its share: amortized O(1) per output character.
+    if (total > 2 * this.historyOutputChars + 64 * 1024) this.compactHistory();
+  }
+
+  /** Drops output events older than the newest `historyOutputChars` of each node's output. */
+  private compactHistory(): void {
+    const kept = new Map<string, number>();
+    const out: LockstepEvent[] = [];
+    for (let i = this.events.length - 1; i >= 0; i--) {
+      const e = this.events[i] as LockstepEvent;
+      if (e.type === 'node.output') {
+        const sum = kept.get(e.node) ?? 0;
+        // Whole events only: cutting one could split an escape sequence.
+        if (sum >= this.historyOutputChars) continue;
+        kept.set(e.node, sum + e.data.length);
+      }
+      out.push(e);
+    }
+    this.events = out.reverse();
+    this.outputChars.clear();
+    for (const [node, chars] of kept) this.outputChars.set(node, chars);
+  }
+
   private emit(body: EventBody): void {
     const event = { t: Math.max(0, Math.round(this.now() - this.t0)), ...body } as LockstepEvent;
-    this.events.push(event);
+    this.remember(event);
     for (const l of this.listeners) {
       try {
         l(event);

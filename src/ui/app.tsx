@@ -14,6 +14,7 @@ import { CONFIRM_NO, CONFIRM_YES, LEAVE_TYPING, LEAVE_TYPING_BYTE, OVERLAY_CLOSE
 import { FOOTER_ROWS, HEADER_ROWS, computeLayout } from './layout.js';
 import type { TuiMode } from './start-options.js';
 import { initialUiState, typingTargets, uiReducer, type UiAction, type UiState } from './ui-state.js';
+import { selectPaneNodes } from './pane-nodes.js';
 import { Explanation, Notices } from './components/explanation.js';
 import { Footer } from './components/footer.js';
 import { Header } from './components/header.js';
@@ -60,7 +61,7 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
     uiRef.current = uiReducer(uiRef.current, a);
     setUi(uiRef.current);
   }, []);
-  const nodes = useSession((s) => s.nodes.map((n) => n.name));
+  const nodes = useSession(selectPaneNodes);
   const layout = useMemo(() => computeLayout({ cols: size.cols, rows: size.rows, nodes, focus: ui.focus, zoom: ui.zoom }), [size.cols, size.rows, nodes, ui.focus, ui.zoom]);
   const targets = useMemo(() => typingTargets(ui, nodes), [ui, nodes]);
 

@@ -72,6 +72,8 @@ describe('lab files', () => {
     expect(inv.known_hosts).toBe('/lab/known_hosts');
     expect(inv.vars.vip).toBe('10.213.0.100');
     expect(inv.vars.etcd_initial_cluster).toBe('controller0=https://10.213.0.11:2380,controller1=https://10.213.0.12:2380,controller2=https://10.213.0.13:2380');
+    expect(inv.vars.api_vip).toBe('10.213.0.100');
+    expect(inv.nodes[4]).toEqual({ name: 'workstation', local: true, groups: ['workstation'] });
     expect(inv.nodes[3]).toEqual({ name: 'gateway', address: '10.213.0.10', port: 22, user: 'lockstep', identity_file: '/lab/id_ed25519', groups: ['gateway'], vars: { ip: '10.213.0.10', hostname: 'gateway' } });
   });
 });

@@ -3,7 +3,7 @@
 // and /healthz over HTTPS on 10257 and 10259.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { apiserverFlags, controllers, freshControlPlane, resetControlPlane, runService, stopService, unitLog, waitPort } from './helpers/controlplane.js';
-import { cfg, mustOnNode } from './helpers/lab.js';
+import { cfg, mustOnNode, tick } from './helpers/lab.js';
 import { makePki } from './helpers/pki.js';
 
 const KC = 'KUBECONFIG=/var/lib/kubernetes/admin.kubeconfig';
@@ -31,9 +31,11 @@ describe('controller-manager and scheduler practice doubles', () => {
     const cs = controllers();
     await freshControlPlane(makePki(cs.map((n) => n.address), cfg().vip));
     for (const n of cs) {
+      await tick();
       runService(n.name, 'kube-apiserver', `/opt/lockstep/bin/kube-apiserver ${apiserverFlags(n)}`);
     }
     for (const n of cs) {
+      await tick();
       waitPort(n.name, 6443);
       runService(n.name, 'kube-controller-manager', '/opt/lockstep/bin/kube-controller-manager --kubeconfig=/var/lib/kubernetes/kube-controller-manager.kubeconfig ' +
         '--leader-elect=true --cluster-name=kubernetes --service-cluster-ip-range=10.32.0.0/24 --use-service-account-credentials=true --v=2');
@@ -61,9 +63,10 @@ EOF`);
     }
   });
 
-  it('serves /healthz over HTTPS with a self-signed in-memory certificate on 10257 and 10259', () => {
+  it('serves /healthz over HTTPS with a self-signed in-memory certificate on 10257 and 10259', async () => {
     for (const c of COMPONENTS) {
       for (const n of controllers()) {
+        await tick();
         waitPort(n.name, c.port);
         expect(mustOnNode(n.name, `curl -sS -k https://127.0.0.1:${c.port}/healthz`)).toBe('ok');
         expect(mustOnNode(n.name, `curl -sS -k 'https://127.0.0.1:${c.port}/healthz?verbose'`)).toMatch(/\[\+\]leaderElection ok\nhealthz check passed\n$/);

@@ -98,8 +98,11 @@ describe('lab nodes', () => {
     const inv = parse(readFileSync(c.inventoryFile, 'utf8'));
     expect(inv.known_hosts).toBe(c.knownHostsFile);
     expect(inv.vars.vip).toBe(c.vip);
-    expect(inv.nodes.map((n: { name: string }) => n.name)).toEqual(c.nodes.map((n) => n.name));
-    for (const n of inv.nodes) {
+    // The lab's nodes over ssh, then the operator's own machine as a local node.
+    const remote = inv.nodes.filter((n: { local?: boolean }) => !n.local);
+    expect(remote.map((n: { name: string }) => n.name)).toEqual(c.nodes.map((n) => n.name));
+    expect(inv.nodes.filter((n: { local?: boolean }) => n.local).map((n: { name: string }) => n.name)).toEqual(['workstation']);
+    for (const n of remote) {
       expect(n).toMatchObject({ port: 22, user: 'lockstep', identity_file: c.keyFile });
       expect(n.groups).toEqual([n.name === 'gateway' ? 'gateway' : 'controllers']);
     }

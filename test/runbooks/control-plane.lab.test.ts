@@ -96,6 +96,12 @@ describe.runIf(process.env.LOCKSTEP_RUNBOOKS_E2E === '1')('the control-plane run
     const plan = built.plan as Plan;
     const inventory = inv.value as Inventory;
     const nodes = inventory.nodes.filter((n) => n.transport !== 'local').map((n) => n.name);
+    // A fresh lab as far as these runbooks go: other lab tests start etcd and the doubles on the
+    // controllers (same unit names) and leave etcd data behind.
+    for (const n of nodes) {
+      onNode(n, `systemctl stop ${UNITS.join(' ')} 'lockstep-*' 'test-*' 2>/dev/null; systemctl reset-failed 2>/dev/null
+rm -rf /var/lib/etcd/member /var/run/kubernetes; true`);
+    }
     const before = Object.fromEntries(nodes.map((n) => [n, snapshot(n)]));
 
     const byName = new Map(inventory.nodes.map((n) => [n.name, n]));
@@ -120,6 +126,7 @@ describe.runIf(process.env.LOCKSTEP_RUNBOOKS_E2E === '1')('the control-plane run
       engine.subscribe((e) => appendFileSync(log, `${JSON.stringify(e)}\n`));
     }
     const done = engine.run();
+    let rolledBack = false;
     try {
       const end = await waitFor(engine, (e) => e.type === 'engine.waiting' && (e.reason === 'done' || e.reason === 'failed'), 1_200_000);
       const failed = events.filter((e) => e.type === 'gate.result' && !e.ok);
@@ -143,9 +150,16 @@ describe.runIf(process.env.LOCKSTEP_RUNBOOKS_E2E === '1')('the control-plane run
           && (e.step === first.id || (e.status === 'failed' && (e.reason ?? '').startsWith('rollback failed'))), 300_000);
         expect(fin.type === 'step.finished' && `${fin.step} ${fin.status} ${fin.reason ?? ''}`, tails(events.slice(mark))).toBe(`${first.id} rolled-back `);
       }
+      rolledBack = true;
       for (const n of nodes) expect(snapshot(n), n).toBe(before[n]);
       expect(existsSync(PKI)).toBe(false);
     } finally {
+      if (!rolledBack) {
+        // Leave the lab as it was even when a gate failed: undo whatever ran.
+        const mark = events.length;
+        engine.dispatch({ kind: 'rollback', toStep: plan.steps[0]?.id ?? '' });
+        await waitFor(engine, (e) => events.indexOf(e) >= mark && e.type === 'step.finished' && (e.step === plan.steps[0]?.id || e.status === 'failed'), 300_000).catch(() => undefined);
+      }
       engine.dispatch({ kind: 'quit' });
       await done;
     }

@@ -153,7 +153,7 @@ describe('the control-plane runbooks', () => {
     const plan = planOf(['runbooks/etcd.md']);
     const start = blocks(plan).find((b) => b.id === 'etcd/start-the-members-together/start-the-members-together-run');
     expect(start?.nodes).toEqual(Object.keys(CONTROLLERS));
-    expect(scriptOf(start!.perNode.controller0!)).toContain('systemctl start --no-block etcd');
+    expect(scriptOf(start!.perNode.controller0!)).toContain('systemctl restart --no-block etcd');
     const gate = rendered(plan, 'etcd/start-the-members-together/start-the-members-together-verify', 'controller1');
     expect(gate.kind === 'verify' && gate.retries).toBeGreaterThanOrEqual(10);
     expect(scriptOf(gate)).toMatch(/etcdctl endpoint health[\s\S]*2>&1/);

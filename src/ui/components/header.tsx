@@ -5,6 +5,7 @@ import { useTui } from '../context.js';
 import { useSession } from '../hooks/use-session.js';
 import type { UiState } from '../ui-state.js';
 import { LEAVE_TYPING_LABEL } from '../keys.js';
+import { selectPaneNodes } from '../pane-nodes.js';
 
 export function KeyTarget({ ui, targets, total }: { ui: UiState; targets: readonly string[]; total: number }): React.ReactElement {
   const { charset } = useTui();
@@ -21,7 +22,7 @@ export function KeyTarget({ ui, targets, total }: { ui: UiState; targets: readon
 export function Header({ ui, targets, width }: { ui: UiState; targets: readonly string[]; width: number }): React.ReactElement {
   const { mode, readOnly, charset } = useTui();
   const runbooks = useSession((s) => s.meta?.runbooks.map((r) => r.name).join(', ') ?? '');
-  const total = useSession((s) => s.nodes.length);
+  const total = useSession((s) => selectPaneNodes(s).length);
   const ended = useSession((s) => s.ended);
   const paused = useSession((s) => s.paused);
   const waiting = useSession((s) => s.waiting?.reason ?? null);

@@ -2,15 +2,16 @@
 // certificates in /etc/etcd and /var/lib/kubernetes, etcd from a systemd unit file, and the
 // doubles as systemd services running from the lab's binaries directory.
 import type { LabNodeSpec } from '../../../src/lab/index.js';
-import { cfg, copyTo, mustOnNode } from './lab.js';
+import { cfg, copyTo, mustOnNode, tick } from './lab.js';
 import type { Pki } from './pki.js';
 
 export function controllers(): LabNodeSpec[] {
   return cfg().nodes.filter((n) => n.groups.includes('controllers'));
 }
 
-export function installPki(pki: Pki): void {
+export async function installPki(pki: Pki): Promise<void> {
   for (const n of controllers()) {
+    await tick();
     copyTo(n.name, {
       '/etc/etcd/ca.pem': pki.file('ca.pem'),
       '/etc/etcd/etcd.pem': pki.file('etcd.pem'),
@@ -62,7 +63,8 @@ export async function startEtcd(): Promise<void> {
   const all = controllers();
   const b = cfg().nodeBinDir;
   // Started in parallel: each member waits for its peers.
-  await Promise.all(all.map(async (n) => {
+  for (const n of all) {
+    await tick();
     const unit = etcdUnit(n, all).replace(/'/g, "'\\''");
     mustOnNode(n.name, `set -e
 install -m 0755 ${b}/etcd ${b}/etcdctl /usr/local/bin/
@@ -71,8 +73,9 @@ printf '%s' '${unit}' > /etc/systemd/system/etcd.service
 systemctl daemon-reload
 systemctl enable etcd >/dev/null 2>&1
 systemctl start --no-block etcd`);
-  }));
+  }
   for (const n of all) {
+    await tick();
     mustOnNode(n.name, `for i in $(seq 1 100); do ETCDCTL_API=3 etcdctl --endpoints=https://127.0.0.1:2379 --cacert=/etc/etcd/ca.pem \\
       --cert=/etc/etcd/etcd.pem --key=/etc/etcd/etcd-key.pem endpoint health >/dev/null 2>&1 && exit 0; sleep 0.3; done
       systemctl status etcd --no-pager; exit 1`, { timeoutMs: 60_000 });
@@ -144,19 +147,21 @@ const UNITS = ['kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'e
 
 /** Stops what earlier tests started on the controllers and wipes etcd's data, for a clean start. */
 export async function resetControlPlane(): Promise<void> {
-  await Promise.all(controllers().map(async (n) => {
+  for (const n of controllers()) {
+    await tick();
     mustOnNode(n.name, `systemctl stop ${UNITS.join(' ')} 'lockstep-*' 'test-*' 2>/dev/null
 systemctl reset-failed 2>/dev/null
 rm -rf /var/lib/etcd /var/run/kubernetes; true`);
-  }));
+  }
 }
 
 /** A fresh PKI, etcd on every controller from a unit file, and a kubeconfig per client. */
 export async function freshControlPlane(pki: Pki): Promise<void> {
   await resetControlPlane();
-  installPki(pki);
+  await installPki(pki);
   await startEtcd();
   for (const n of controllers()) {
+    await tick();
     for (const u of ['admin', 'kube-controller-manager', 'kube-scheduler']) {
       writeKubeconfig(n.name, `/var/lib/kubernetes/${u}.kubeconfig`, u, 'https://127.0.0.1:6443');
     }

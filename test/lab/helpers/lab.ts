@@ -47,3 +47,11 @@ export function lockstep(args: string[], env: NodeJS.ProcessEnv = process.env): 
 export function sh(cmd: string, args: string[]): string {
   return execFileSync(cmd, args, { encoding: 'utf8' });
 }
+
+/**
+ * Lets the test worker's event loop turn. The helpers block on ssh (spawnSync); long runs of
+ * them without a turn starve vitest's worker RPC ("Timeout calling onTaskUpdate").
+ */
+export function tick(): Promise<void> {
+  return new Promise((r) => setImmediate(r));
+}
