@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 const here = dirname(fileURLToPath(import.meta.url));
 const wanted = process.argv.slice(2);
 const scripts = readdirSync(here)
-  .filter((f) => /^bench-.+\.mjs$/.test(f))
+  .filter((f) => /^bench-.+\.mjs$/.test(f) && f !== 'bench-lib.mjs')
   .filter((f) => wanted.length === 0 || wanted.includes(f.replace(/^bench-|\.mjs$/g, '')))
   .sort();
 if (scripts.length === 0) {

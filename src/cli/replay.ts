@@ -1,5 +1,5 @@
 // `lockstep replay REC`: the recorded session again, fed through the same reducer and pane
-// screens as a live run. With a TTY: the TUI (read-only). Headless: `--to-step N --screens`
+// screens as a live run. With a TTY: the replay TUI (play/pause, speed, seek, jumps; read-only). Headless: `--to-step N --screens`
 // prints every node's screen at the end of step N; `--log` prints it as `run --no-tui` did.
 import type { Command } from 'commander';
 import { HeadlessFormatter } from '../engine/headless/index.js';
@@ -84,15 +84,13 @@ async function printScreens(file: string, events: readonly LockstepEvent[], toSt
 }
 
 async function replayInTui(events: readonly LockstepEvent[], speed: number, idleLimitMs: number): Promise<void> {
-  const replay = openReplay(events, { speed, idleLimitMs });
+  // Recorded panes keep their recorded size (a screen re-wrapped to another size would not be
+  // what the operator saw); the TUI clips them to its layout.
+  const replay = openReplay(events, { speed, idleLimitMs, scrollback: 10_000 });
   const ui = await import('../ui/index.js');
-  const tui = ui.startTui({
-    source: replay,
-    dispatch: (intent) => {
-      if (intent.kind === 'pause' || intent.kind === 'resume') replay.toggle();
-    },
-    readOnly: true,
-  });
+  // The TUI renders the controller's store and follows the new one a backward seek builds;
+  // its replay keys drive the controller. No intent ever reaches an engine.
+  const tui = ui.startTui({ replay, dispatch: () => undefined });
   replay.play();
   try {
     await tui.waitUntilExit();

@@ -15,6 +15,8 @@ import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../tra
 import { printDiagnostics } from './diagnostics.js';
 import { UserError } from './errors.js';
 import { VERSION } from './version.js';
+import { chooseMode, FilePreview, PaneSizes, withChanges } from './run-wiring.js';
+import type { TuiMode } from '../ui/start-options.js';
 
 export interface RunOptions {
   inventory: string;
@@ -24,6 +26,8 @@ export interface RunOptions {
   var: Record<string, string>;
   from?: string;
   acceptNewHostKeys?: boolean;
+  learn?: boolean;
+  production?: boolean;
   resume?: string;
   force?: boolean;
 }
@@ -47,6 +51,8 @@ export function register(program: Command): void {
     .option('--from <step>', 'start at this step (its id, or runbook/step-id)')
     .option('--resume <recording>', 'continue the session of this recording after its last completed step, re-checking that step\'s gates first; writes a new recording linked to it')
     .option('--force', 'with --resume: resume even though a runbook or the inventory changed since the recording')
+    .option('--learn', 'learning mode: full explanations and, before each step, what it will change (default on the practice lab)')
+    .option('--production', 'production mode: nothing advances without you; file overwrites and rollbacks ask first (default elsewhere)')
     .option('--accept-new-host-keys', 'trust SSH host keys that known_hosts does not list yet (they are added and recorded); changed keys are always refused')
     .action(async (paths: string[], opts: RunOptions) => {
       process.exitCode = await runCommand(paths, opts);
@@ -68,10 +74,23 @@ function loadPlan(paths: string[], opts: RunOptions): { plan: Plan; inventory: I
   return { plan, inventory: inv.value };
 }
 
-/** Opens one node's session, turning host-key outcomes into events. */
-function connector(inventory: Inventory, opts: RunOptions, interactive: () => boolean, size: { cols: number; rows: number }) {
-  const byName = new Map(inventory.nodes.map((n) => [n.name, n]));
+/** Opens one node's session at the panes' current size, and tells the file preview about it. */
+function connector(inventory: Inventory, opts: RunOptions, interactive: () => boolean, sizes: PaneSizes, preview?: FilePreview) {
+  const connect = connectNode(inventory, opts, interactive);
   return async (name: string, ctx: ConnectContext): Promise<NodeSession> => {
+    // The TUI may have laid the panes out while this node was connecting.
+    const asked = sizes.of(name);
+    const session = await connect(name, ctx, asked);
+    sizes.settle(name, session, asked);
+    preview?.connected(name, session, ctx.emit);
+    return session;
+  };
+}
+
+/** Opens one node's session at `size`, turning host-key outcomes into events. */
+function connectNode(inventory: Inventory, opts: RunOptions, interactive: () => boolean) {
+  const byName = new Map(inventory.nodes.map((n) => [n.name, n]));
+  return async (name: string, ctx: ConnectContext, size: { cols: number; rows: number }): Promise<NodeSession> => {
     const node = byName.get(name) as Node;
     if (node.transport === 'local') return connectLocal(node, size);
     let prompted = false;
@@ -116,10 +135,19 @@ const sanCheck: SanChecker = async ({ session, options }) => {
   };
 };
 
-async function tryTui(engine: Engine): Promise<{ done: Promise<unknown>; unmount(): void } | null> {
+async function tryTui(engine: Engine, mode: TuiMode, plan: Plan, sizes: PaneSizes): Promise<{ done: Promise<unknown>; unmount(): void } | null> {
   try {
     const ui = await import('../ui/index.js');
-    const tui = ui.startTui({ source: engine, history: engine.history(), dispatch: (i) => engine.dispatch(i) });
+    const annotate = withChanges(plan);
+    const tui = ui.startTui({
+      source: { subscribe: (listener) => engine.subscribe((e) => listener(annotate(e))) },
+      history: engine.history().map(annotate),
+      dispatch: (i) => {
+        if (i.kind === 'resize') sizes.resized(i.cols, i.rows, i.nodes);
+        engine.dispatch(i);
+      },
+      mode,
+    });
     return { done: tui.waitUntilExit(), unmount: () => tui.unmount() };
   } catch (err) {
     process.stderr.write(`lockstep: the terminal UI is not available (${err instanceof Error ? err.message : String(err)}); running headless\n`);
@@ -209,19 +237,25 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
   } catch (err) {
     throw new UserError(`cannot write the recording ${recordPath}: ${(err as Error).message}; choose another place with --record`);
   }
+  const mode = chooseMode(opts, inventory);
+  const sizes = new PaneSizes(size);
+  // Diffs before writing are for the TUI's diff view and its questions; headless prints them as it writes.
+  const preview = wantTui ? new FilePreview(plan) : undefined;
   let tuiActive = false;
   const engine = createEngine({
     plan,
     // Unknown host keys are asked about only when a TUI is there to answer.
-    connect: connector(inventory, opts, () => tuiActive, size),
+    connect: connector(inventory, opts, () => tuiActive, sizes, preview),
     autoApprove: opts.yes ?? false,
     startAt: opts.from,
     nodeVars: Object.fromEntries(inventory.nodes.map((n) => [n.name, n.vars])),
     sanCheck,
     meta: { version: VERSION, operator, host: hostname(), ...size },
   });
+  const annotate = withChanges(plan);
   engine.subscribe((e) => {
-    recorder.write(e);
+    preview?.observe(e);
+    recorder.write(annotate(e));
     if (e.type === 'session.ended') recorder.close(e.t);
   });
 
@@ -232,7 +266,7 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
   process.on('SIGINT', onSigint);
   process.on('SIGTERM', onSigterm);
   try {
-    const tui = wantTui ? await tryTui(engine) : null;
+    const tui = wantTui ? await tryTui(engine, mode, plan, sizes) : null;
     tuiActive = tui !== null;
     if (tui) {
       let finished = false;

@@ -6,8 +6,13 @@
 // - xterm parses asynchronously and its buffer reflects a write only after the write's
 //   callback; listeners are told about changes from that callback, never before.
 // - Rendering is not done here: `snapshot()` is called by the UI at its own (throttled) pace.
+// - Scrollback beyond XTERM_SCROLLBACK lines is not kept by xterm (12 bytes per cell plus three
+//   objects per line) but here, one compact entry per line (see compact-scrollback.ts). Lines
+//   are copied out after every xterm write, and each write is cut so that it cannot push more
+//   lines through xterm's own (short) scrollback than it holds: no line is lost on the way.
 import xtermHeadless from '@xterm/headless';
-import type { IBufferCell, IBufferLine, Terminal as XTerminal } from '@xterm/headless';
+import type { IBufferCell, IBufferLine, IMarker, Terminal as XTerminal } from '@xterm/headless';
+import { CompactScrollback, styledLineOf, type CompactLine } from './compact-scrollback.js';
 import type { CellStyle, Colour, ScreenSnapshot, StyledLine, StyledRun } from './snapshot-types.js';
 
 const { Terminal } = xtermHeadless;
@@ -32,6 +37,13 @@ const MAX_WRITE_CHARS = 256 * 1024;
  */
 const MAX_PENDING_CHARS = 8 * 1024 * 1024;
 const KEEP_AFTER_SKIP_CHARS = 1024 * 1024;
+/**
+ * Lines xterm keeps above the screen itself when the pane's scrollback is longer: the rest is
+ * kept compactly. A short xterm scrollback also parses faster (less to trim and collect).
+ */
+export const XTERM_SCROLLBACK = 1000;
+/** Upper bound of new lines one xterm write may add (half of xterm's own scrollback). */
+const MAX_WRITE_LINES = XTERM_SCROLLBACK / 2;
 
 export class PaneTerminal {
   private readonly term: XTerminal;
@@ -48,12 +60,24 @@ export class PaneTerminal {
   private readonly cell: IBufferCell;
   private parsedChars = 0;
   private skippedChars = 0;
+  /** The scrollback, when it is longer than xterm's own: every line above the screen. */
+  private readonly compact: CompactScrollback | undefined;
+  /** Lines at the top of xterm's normal buffer already copied into `compact`. */
+  private capturedInXterm = 0;
+  /** On xterm's last scrollback line when captured: how far it moved tells how many lines were trimmed. */
+  private trimMarker: IMarker | undefined;
+  private trimMarkerLine = 0;
+  private lostLines = 0;
+  /** xterm re-wrapped its scrollback (resized under the alternate screen): copy it again. */
+  private recapture = false;
 
   constructor(options: PaneTerminalOptions) {
+    const scrollback = Math.max(0, options.scrollback ?? 10_000);
+    this.compact = scrollback > XTERM_SCROLLBACK ? new CompactScrollback(scrollback) : undefined;
     this.term = new Terminal({
       cols: Math.max(2, options.cols),
       rows: Math.max(1, options.rows),
-      scrollback: options.scrollback ?? 10_000,
+      scrollback: this.compact ? XTERM_SCROLLBACK : scrollback,
       allowProposedApi: true,
     });
     this.cell = this.term.buffer.active.getNullCell();
@@ -65,9 +89,15 @@ export class PaneTerminal {
     };
     this.term.parser.registerCsiHandler({ prefix: '?', final: 'h' }, watchCursor(false));
     this.term.parser.registerCsiHandler({ prefix: '?', final: 'l' }, watchCursor(true));
-    // RIS (ESC c) resets cursor visibility too.
+    // RIS (ESC c) resets cursor visibility too, and (as in xterm) clears the scrollback.
     this.term.parser.registerEscHandler({ final: 'c' }, () => {
       this.cursorHidden = false;
+      this.clearCompact();
+      return false;
+    });
+    // ED 3 (`clear` in newer ncurses) erases the scrollback: ours too.
+    this.term.parser.registerCsiHandler({ final: 'J' }, (params) => {
+      if (params[0] === 3) this.clearCompact();
       return false;
     });
   }
@@ -139,16 +169,76 @@ export class PaneTerminal {
     }
     this.inFlight++;
     const length = joined.length;
-    this.term.write(joined, () => this.onParsed(length));
+    const pieces = this.compact ? splitByLines(joined, this.term.cols, MAX_WRITE_LINES) : [joined];
+    for (let i = 0; i < pieces.length - 1; i++) this.term.write(pieces[i]!, () => this.capture());
+    this.term.write(pieces[pieces.length - 1]!, () => this.onParsed(length));
+  }
+
+  /** Lines lost between xterm and the compact scrollback (should stay 0; for tests). */
+  get lost(): number {
+    return this.lostLines;
+  }
+
+  private clearCompact(): void {
+    if (!this.compact) return;
+    this.compact.clear();
+    this.capturedInXterm = 0;
+    this.trimMarker?.dispose();
+    this.trimMarker = undefined;
+  }
+
+  /** Copies the lines that entered xterm's scrollback since the last call into `compact`. */
+  private capture(): void {
+    const compact = this.compact;
+    if (!compact || this.disposed) return;
+    // The normal buffer cannot scroll while the alternate screen is shown.
+    if (this.term.buffer.active.type !== 'normal') return;
+    const normal = this.term.buffer.normal;
+    if (this.recapture) {
+      this.recapture = false;
+      compact.dropNewest(this.capturedInXterm);
+      this.capturedInXterm = 0;
+      this.trimMarker?.dispose();
+      this.trimMarker = undefined;
+    }
+    let from = this.capturedInXterm;
+    if (this.trimMarker) {
+      // A disposed marker means its line was trimmed before we saw it: lines were lost.
+      from -= this.trimMarker.isDisposed ? Number.POSITIVE_INFINITY : this.trimMarkerLine - this.trimMarker.line;
+      this.trimMarker.dispose();
+      this.trimMarker = undefined;
+    }
+    if (from < 0) {
+      this.lostLines += Number.isFinite(from) ? -from : 1;
+      from = 0;
+    }
+    const baseY = normal.baseY;
+    for (let y = Math.min(from, baseY); y < baseY; y++) {
+      const line = normal.getLine(y);
+      compact.push(line ? this.compactLine(line) : '');
+    }
+    this.capturedInXterm = baseY;
+    if (baseY > 0) {
+      // registerMarker is relative to the cursor line (baseY + cursorY): this is line baseY - 1.
+      this.trimMarker = this.term.registerMarker(-(normal.cursorY + 1));
+      this.trimMarkerLine = this.trimMarker?.line ?? 0;
+    }
+  }
+
+  /** A buffer line as a compact line: a plain string unless some cell has colours or attributes. */
+  private compactLine(line: IBufferLine): CompactLine {
+    const plain = plainText(line, this.cell);
+    return plain ?? this.styledLine(line, this.term.cols).runs;
   }
 
   private onParsed(length: number): void {
+    this.capture();
     this.inFlight--;
     this.parsedChars += length;
     if (this.pending.length > 0) this.scheduleFlush();
     // New output while scrolled back keeps the view where the reader left it only if they asked;
     // like tmux copy-mode, we keep the offset but clamp it to what exists.
-    this.scrollOffsetValue = Math.min(this.scrollOffsetValue, this.term.buffer.active.baseY);
+    this.scrollOffsetValue = Math.min(this.scrollOffsetValue, this.scrollbackLength());
     this.changed();
     if (this.inFlight === 0 && this.pending.length === 0 && !this.flushScheduled) {
       for (const resolve of this.idleWaiters.splice(0)) resolve();
@@ -176,13 +266,28 @@ export class PaneTerminal {
     cols = Math.max(2, Math.floor(cols));
     rows = Math.max(1, Math.floor(rows));
     if (this.disposed || (cols === this.term.cols && rows === this.term.rows)) return;
-    this.term.resize(cols, rows);
+    if (this.compact && this.term.buffer.active.type === 'normal') {
+      // xterm re-wraps its own lines: take them back and copy them again at the new width. (Any
+      // time between two xterm parse tasks is fine: the buffer is consistent then.)
+      this.capture();
+      this.compact.dropNewest(this.capturedInXterm);
+      this.capturedInXterm = 0;
+      this.trimMarker?.dispose();
+      this.trimMarker = undefined;
+      this.term.resize(cols, rows);
+      this.capture();
+    } else {
+      // Under a full-screen program: xterm re-wraps the normal buffer now; take it again once shown.
+      this.term.resize(cols, rows);
+      this.recapture = this.compact !== undefined;
+    }
+    this.scrollOffsetValue = Math.min(this.scrollOffsetValue, this.scrollbackLength());
     this.changed();
   }
 
   /** Scrolls the view back (positive) or forward (negative) by `lines`; clamps to the scrollback. */
   scrollBy(lines: number): void {
-    const max = this.term.buffer.active.baseY;
+    const max = this.scrollbackLength();
     const next = Math.max(0, Math.min(max, this.scrollOffsetValue + lines));
     if (next === this.scrollOffsetValue) return;
     this.scrollOffsetValue = next;
@@ -198,16 +303,30 @@ export class PaneTerminal {
     return this.scrollOffsetValue;
   }
 
+  /** Lines above the live screen that can be scrolled back to. */
+  private scrollbackLength(): number {
+    const buffer = this.term.buffer.active;
+    if (this.compact && buffer.type === 'normal') return this.compact.length;
+    return buffer.baseY;
+  }
+
   /** The visible screen (or the scrolled-back view) as styled lines and the cursor. */
   snapshot(): ScreenSnapshot {
     const buffer = this.term.buffer.active;
     const cols = this.term.cols;
     const rows = this.term.rows;
-    const offset = Math.min(this.scrollOffsetValue, buffer.baseY);
-    const top = buffer.baseY - offset;
+    const scrollback = this.scrollbackLength();
+    const offset = Math.min(this.scrollOffsetValue, scrollback);
     const lines: StyledLine[] = [];
+    // Rows of the view: scrollback lines (from `compact` when there is one), then screen lines.
+    const above = this.compact && buffer.type === 'normal' ? this.compact : undefined;
     for (let y = 0; y < rows; y++) {
-      const line = buffer.getLine(top + y);
+      const v = scrollback - offset + y;
+      if (above && v < scrollback) {
+        lines.push(styledLineOf(above.get(v)));
+        continue;
+      }
+      const line = buffer.getLine(above ? buffer.baseY + (v - scrollback) : v);
       lines.push(line ? this.styledLine(line, cols) : { runs: [] });
     }
     const altScreen = buffer.type === 'alternate';
@@ -218,7 +337,7 @@ export class PaneTerminal {
       cursor: { x: buffer.cursorX, y: buffer.cursorY, visible: !this.cursorHidden && offset === 0 },
       altScreen,
       scrollOffset: offset,
-      scrollbackLines: buffer.baseY,
+      scrollbackLines: scrollback,
       skipped: this.skippedChars,
       seq: this.seqValue,
     };
@@ -266,10 +385,91 @@ export class PaneTerminal {
     if (this.disposed) return;
     this.disposed = true;
     this.pending = [];
+    this.compact?.clear();
+    this.trimMarker = undefined;
     this.listeners.clear();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.term.dispose();
   }
+}
+
+/**
+ * Cuts `data` into pieces that each add at most `maxLines` lines to a terminal `cols` wide
+ * (line feeds, plus wrapping of long lines; escape sequences count as printable, so the
+ * estimate errs on the safe side). Cheap: one indexOf scan.
+ */
+export function splitByLines(data: string, cols: number, maxLines: number): string[] {
+  const pieces: string[] = [];
+  const longest = Math.max(1, cols * Math.floor(maxLines / 2)); // a piece of one long line
+  let start = 0;
+  let lines = 0;
+  let pos = 0;
+  while (pos < data.length) {
+    const nl = data.indexOf('\n', pos);
+    const end = nl < 0 ? data.length : nl + 1;
+    const segment = 1 + Math.floor((end - pos) / cols);
+    if (lines + segment > maxLines && pos > start) {
+      pieces.push(data.slice(start, pos));
+      start = pos;
+      lines = 0;
+    }
+    if (segment > maxLines) {
+      // One line longer than a piece may hold: cut it by characters.
+      for (let at = pos; at < end; at += longest) {
+        if (at > start) pieces.push(data.slice(start, at));
+        start = at;
+      }
+      lines = 1 + Math.floor((end - start) / cols);
+    } else {
+      lines += segment;
+    }
+    pos = end;
+  }
+  if (start < data.length || pieces.length === 0) pieces.push(data.slice(start));
+  return pieces;
+}
+
+/** Reused by plainText: the character codes of one line. */
+let codes = new Uint16Array(256);
+
+/**
+ * The line's text (trailing blanks trimmed) when no cell has a colour or an attribute, else
+ * undefined. Reads xterm's cell array directly when it can ([content, fg, bg] per cell, fg and
+ * bg all zero when default): ~10x faster than the public per-cell API, and the string comes out
+ * flat (xterm's translateToString builds it by `+=`, a rope of one node per cell).
+ */
+export function plainText(line: IBufferLine, cell: IBufferCell): string | undefined {
+  const raw = (line as { _line?: { _data?: unknown; length?: unknown } })._line;
+  if (raw && raw._data instanceof Uint32Array && typeof raw.length === 'number') {
+    const cells = raw._data;
+    const n = Math.min(raw.length, Math.floor(cells.length / 3));
+    if (codes.length < n) codes = new Uint16Array(n * 2);
+    let end = 0;
+    let simple = true;
+    for (let i = 0; i < n; i++) {
+      if ((cells[i * 3 + 1]! | cells[i * 3 + 2]!) !== 0) return undefined;
+      const content = cells[i * 3]!;
+      const code = content & 0x1fffff;
+      // Combined characters, wide characters and astral code points: the public API knows them.
+      if (content & 0x200000 || code > 0xffff || (content >>> 22) !== 1) {
+        if (code !== 0 || content & 0x200000) simple = false;
+        codes[i] = 32;
+        continue;
+      }
+      if (code === 0 || code === 32) {
+        codes[i] = 32; // an erased cell (code 0) shows as a blank
+      } else {
+        codes[i] = code;
+        end = i + 1;
+      }
+    }
+    if (simple) return end === 0 ? '' : String.fromCharCode.apply(null, codes.subarray(0, end) as unknown as number[]);
+  } else {
+    for (let x = 0; x < line.length; x++) if (!line.getCell(x, cell)?.isAttributeDefault()) return undefined;
+  }
+  const text = line.translateToString(true);
+  text.charCodeAt(0); // flattens the rope
+  return text;
 }
 
 function colourOf(isDefault: boolean, isRGB: boolean, value: number): Colour | undefined {

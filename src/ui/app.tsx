@@ -14,13 +14,16 @@ import { CONFIRM_NO, CONFIRM_YES, LEAVE_TYPING, LEAVE_TYPING_BYTE, OVERLAY_CLOSE
 import { FOOTER_ROWS, HEADER_ROWS, computeLayout } from './layout.js';
 import type { TuiMode } from './start-options.js';
 import { initialUiState, typingTargets, uiReducer, type UiAction, type UiState } from './ui-state.js';
-import { selectPaneNodes } from './pane-nodes.js';
+import { selectPaneNodes } from './selectors.js';
 import { Explanation, Notices } from './components/explanation.js';
 import { Footer } from './components/footer.js';
 import { Header } from './components/header.js';
 import { DiffOverlay, DivergenceOverlay, HelpOverlay } from './components/overlays.js';
 import { PaneGrid } from './components/pane-grid.js';
 import { StepList } from './components/step-list.js';
+import type { ReplayPlayer } from './replay/player.js';
+import { REPLAY_BAR_ROWS, ReplayBar } from './replay/replay-bar.js';
+import { useFollowedSession, useReplayUi, type SessionSubscription } from './replay/use-replay.js';
 
 export interface AppProps {
   session: SessionStore;
@@ -32,27 +35,39 @@ export interface AppProps {
   onQuit?: () => void;
   /** Delay before telling the engine about a new pane size (resizes come in bursts). Default 60 ms. */
   resizeDebounceMs?: number;
+  /** Announces a store replacing `session` (replay after a backward seek). Default: the replay's. */
+  onSession?: SessionSubscription;
+  /** Replay mode: the replay bar, keys and jumps over this player. Implies read-only. */
+  replay?: ReplayPlayer;
 }
 
 export function App(props: AppProps): React.ReactElement {
   const frames = useMemo(() => new FrameScheduler(), []);
   useEffect(() => () => frames.dispose(), [frames]);
+  const player = props.replay;
+  const follow = useMemo<SessionSubscription | undefined>(() => props.onSession ?? (player ? (l) => player.onStore(l) : undefined), [props.onSession, player]);
+  const current = useMemo(() => (player ? () => player.store : undefined), [player]);
+  const session = useFollowedSession(props.session, follow, current);
+  const readOnly = (props.readOnly ?? false) || player !== undefined;
   const value = useMemo<TuiContextValue>(
-    () => ({ session: props.session, charset: props.charset, mode: props.mode, readOnly: props.readOnly ?? false, frames }),
-    [props.session, props.charset, props.mode, props.readOnly, frames],
+    () => ({ session, charset: props.charset, mode: props.mode, readOnly, frames }),
+    [session, props.charset, props.mode, readOnly, frames],
   );
   return (
     <TuiContext.Provider value={value}>
-      <Screen {...props} />
+      <Screen {...props} session={session} readOnly={readOnly} />
     </TuiContext.Provider>
   );
 }
 
-function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebounceMs = 60 }: AppProps): React.ReactElement {
+function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebounceMs = 60, replay: player }: AppProps): React.ReactElement {
   const { exit } = useApp();
   const terminal = useTerminalSize();
   // One row short of the terminal: Ink clears the whole screen on every frame that fills it.
   const size = { cols: terminal.cols, rows: Math.max(8, terminal.rows - 1) };
+  const replay = useReplayUi(player);
+  // Replay: a row for the replay bar, taken from the panes.
+  const extraRows = replay ? REPLAY_BAR_ROWS : 0;
   // UI state lives in a ref updated synchronously, so several keys arriving in one chunk
   // (fast typing, tmux send-keys) each see the effect of the previous one.
   const uiRef = useRef<UiState>(initialUiState);
@@ -62,7 +77,7 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
     setUi(uiRef.current);
   }, []);
   const nodes = useSession(selectPaneNodes);
-  const layout = useMemo(() => computeLayout({ cols: size.cols, rows: size.rows, nodes, focus: ui.focus, zoom: ui.zoom }), [size.cols, size.rows, nodes, ui.focus, ui.zoom]);
+  const layout = useMemo(() => computeLayout({ cols: size.cols, rows: size.rows - extraRows, nodes, focus: ui.focus, zoom: ui.zoom }), [size.cols, size.rows, extraRows, nodes, ui.focus, ui.zoom]);
   const targets = useMemo(() => typingTargets(ui, nodes), [ui, nodes]);
 
   // Pane screens follow the layout at once; the engine (remote PTYs) is told after a short pause.
@@ -159,6 +174,10 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
         }
         return;
       }
+      if (replay?.prompting()) {
+        replay.key(key);
+        return;
+      }
       if (u.overlay) {
         if (OVERLAY_CLOSE.includes(key)) return act({ type: 'overlay', overlay: null });
         if ((OVERLAY_SCROLL.up as readonly string[]).includes(key)) return act({ type: 'overlay-scroll', by: -1 });
@@ -166,16 +185,22 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
         if ((OVERLAY_SCROLL.pageUp as readonly string[]).includes(key)) return act({ type: 'overlay-scroll', by: -10 });
         if ((OVERLAY_SCROLL.pageDown as readonly string[]).includes(key)) return act({ type: 'overlay-scroll', by: 10 });
       }
+      if (replay?.key(key)) return;
       const command = commandFor(key);
       if (!command) return;
-      if (readOnly && bindingOf(command).engine) return;
+      if (readOnly && bindingOf(command).engine) {
+        replay?.refuse(bindingOf(command), key);
+        return;
+      }
+      // Replay: nothing runs that quitting could interrupt.
+      if (replay && command === 'quit') return quit();
       runCommand(command, key, { ui: u, nodes: ns, state: s, act, send, quit, mode });
     },
-    [session, dispatch, readOnly, quit, mode, act],
+    [session, dispatch, readOnly, quit, mode, act, replay],
   );
   useRawKeys(onKey);
 
-  const body = size.rows - HEADER_ROWS - FOOTER_ROWS;
+  const body = size.rows - HEADER_ROWS - FOOTER_ROWS - extraRows;
   const sidebarRows = Math.max(3, Math.floor(body / 2));
   return (
     <Box flexDirection="column" width={size.cols} height={size.rows}>
@@ -191,7 +216,7 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
           </Box>
         )}
         {ui.overlay === 'help' ? (
-          <HelpOverlay width={layout.area.cols} height={layout.area.rows} offset={ui.overlayOffset} />
+          <HelpOverlay width={layout.area.cols} height={layout.area.rows} offset={ui.overlayOffset} replay={replay !== null} />
         ) : ui.overlay === 'diff' ? (
           <DiffOverlay width={layout.area.cols} height={layout.area.rows} offset={ui.overlayOffset} />
         ) : ui.overlay === 'divergence' ? (
@@ -200,7 +225,8 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
           <PaneGrid layout={layout} nodes={nodes} focus={ui.focus} targets={targets} selected={ui.selected} scrolling={ui.mode === 'scroll'} />
         )}
       </Box>
-      <Footer ui={ui} width={size.cols} />
+      {replay && <ReplayBar replay={replay} width={size.cols} />}
+      <Footer ui={ui} width={size.cols} replay={replay} />
     </Box>
   );
 }

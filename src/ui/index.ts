@@ -6,6 +6,13 @@
 // The TUI never starts processes, opens sockets or reads files: it folds `source`'s events into
 // its store, renders, and turns keys into intents (`input` for typing into panes, `resize` when
 // the pane layout changes size, plus next/skip/retry/rollback/...).
+//
+// Replay renders the player's store and follows its replacements (a backward seek builds a new
+// one), with the replay bar and keys:
+//
+//   const replay = openReplay(events, { speed, idleLimitMs });
+//   startTui({ replay, dispatch: () => {} });
 import './production-env.js';
 export type { StartTuiOptions, TuiEventSource, TuiHandle, TuiMode, BorderChoice } from './start-options.js';
 export { startTui } from './start-tui.js';
+export type { ReplayPlayer, ReplayPlayerStatus } from './replay/player.js';

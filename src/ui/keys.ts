@@ -135,3 +135,78 @@ export function decodeKey(raw: string): KeyName {
   }
   return raw;
 }
+
+// ── Replay (`lockstep replay REC`) ──────────────────────────────────────────────────────────
+// In replay these keys come first; live bindings whose keys they take (space, ←/→, digits, n, g,
+// p) give way, and engine commands (typing, rollback, run…) are refused with a message.
+
+export type ReplayCommandName =
+  | 'replay-play'
+  | 'replay-faster'
+  | 'replay-slower'
+  | 'replay-back'
+  | 'replay-forward'
+  | 'replay-step'
+  | 'replay-next-step'
+  | 'replay-prev-step'
+  | 'replay-next-gate'
+  | 'replay-next-failure'
+  | 'replay-next-decision'
+  | 'replay-start'
+  | 'replay-end';
+
+export interface ReplayBinding {
+  command: ReplayCommandName;
+  keys: KeyName[];
+  /** Short label for the footer; absent = help overlay only. */
+  footer?: string;
+  /** How the footer shows the keys (default: the first key). */
+  footerKeys?: string;
+  help: string;
+}
+
+export const REPLAY_BINDINGS: readonly ReplayBinding[] = [
+  { command: 'replay-play', keys: ['space'], footer: 'play/pause', help: 'play / pause (at the end: play again from the start)' },
+  { command: 'replay-faster', keys: ['+', '='], footer: 'speed', footerKeys: '+/-', help: 'faster (x0.5 x1 x2 x4 x8 x16)' },
+  { command: 'replay-slower', keys: ['-', '_'], help: 'slower' },
+  { command: 'replay-back', keys: ['left'], footer: '10s', footerKeys: '←/→', help: 'seek back 10 s' },
+  { command: 'replay-forward', keys: ['right'], help: 'seek forward 10 s' },
+  { command: 'replay-step', keys: ['1', '2', '3', '4', '5', '6', '7', '8', '9', '0', 'j'], footer: 'step N', footerKeys: '1-9', help: 'jump to step N: type its number, then Enter (shows the end of that step)' },
+  { command: 'replay-next-step', keys: ['n'], footer: 'step', footerKeys: 'n/p', help: 'next step (its start)' },
+  { command: 'replay-prev-step', keys: ['p'], help: 'previous step (the start of this one, or the one before)' },
+  { command: 'replay-next-gate', keys: ['g'], footer: 'gate', help: 'next gate result' },
+  { command: 'replay-next-failure', keys: ['f'], footer: 'failure', help: 'next failure (failed block, gate or step)' },
+  { command: 'replay-next-decision', keys: ['o'], footer: 'decision', help: 'next operator decision (approve, skip, retry, rollback…)' },
+  { command: 'replay-start', keys: ['home'], help: 'the start of the recording' },
+  { command: 'replay-end', keys: ['end'], help: 'the end of the recording' },
+];
+
+/** Keys while the "jump to step" prompt is open; digits and backspace edit the number. */
+export const REPLAY_PROMPT_KEYS = { confirm: ['enter'], cancel: ['escape'], erase: ['backspace'] } as const satisfies Record<string, readonly KeyName[]>;
+/** How far ←/→ seek, in recorded ms. */
+export const REPLAY_SEEK_MS = 10_000;
+/** The speeds +/- step through. */
+export const REPLAY_SPEEDS: readonly number[] = [0.5, 1, 2, 4, 8, 16];
+/** Live commands the replay footer still shows (the help overlay lists them all). */
+export const REPLAY_FOOTER_LIVE: readonly CommandName[] = ['scroll', 'zoom', 'help', 'quit'];
+
+const replayByKey = new Map<KeyName, ReplayCommandName>();
+for (const b of REPLAY_BINDINGS) for (const k of b.keys) replayByKey.set(k, b.command);
+
+export function replayCommandFor(key: KeyName): ReplayCommandName | undefined {
+  return replayByKey.get(key);
+}
+
+/** Live bindings that still work in replay: not engine commands, minus keys replay takes. */
+export function liveBindingsInReplay(): Binding[] {
+  return BINDINGS.filter((b) => !b.engine)
+    .map((b) => ({ ...b, keys: b.keys.filter((k) => !replayByKey.has(k)) }))
+    .filter((b) => b.keys.length > 0);
+}
+
+/** Live bindings refused in replay (they would change the session), with their remaining keys. */
+export function liveOnlyBindings(): Binding[] {
+  return BINDINGS.filter((b) => b.engine)
+    .map((b) => ({ ...b, keys: b.keys.filter((k) => !replayByKey.has(k)) }))
+    .filter((b) => b.keys.length > 0);
+}

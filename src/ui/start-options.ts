@@ -1,6 +1,8 @@
 // The contract between the CLI and the TUI. Kept free of ink/react so the CLI can import the
 // types without pulling in the renderer.
 import type { LockstepEvent, OperatorIntent } from '../state/events.js';
+import type { SessionStore } from '../state/index.js';
+import type { ReplayPlayer } from './replay/player.js';
 
 /** Anything that emits session events: the engine live, or a replayed recording. */
 export interface TuiEventSource {
@@ -12,8 +14,17 @@ export type TuiMode = 'learn' | 'production';
 export type BorderChoice = 'auto' | 'unicode' | 'ascii';
 
 export interface StartTuiOptions {
-  /** The events to render. */
-  source: TuiEventSource;
+  /** The events to render. Optional when `session` or `replay` gives the store to render. */
+  source?: TuiEventSource;
+  /** Render this store (folded elsewhere) instead of a new one fed by `source`. The TUI does not
+   * dispose it. Default: `replay.store` in replay, else a new store. */
+  session?: SessionStore;
+  /** Announces a store that replaces the rendered one (a replay after a backward seek); returns
+   * an unsubscribe function. Default: `replay.onStore`. */
+  onSession?: (listener: (store: SessionStore) => void) => () => void;
+  /** Replay mode: the replay bar (REPLAY, play/pause, speed, time, progress with marks) and the
+   * replay keys drive this player; implies `readOnly`. Default: none (live). */
+  replay?: ReplayPlayer;
   /** Events emitted before `source` was subscribed (e.g. session.started); folded first. Default []. */
   history?: readonly LockstepEvent[];
   /** Where operator intents go: the engine's dispatch. Replay passes a no-op. */

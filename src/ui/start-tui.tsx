@@ -8,15 +8,25 @@ import type { StartTuiOptions, TuiHandle } from './start-options.js';
 /** Renders the session in the terminal until the operator quits. */
 export function startTui(options: StartTuiOptions): TuiHandle {
   const stdout = options.stdout ?? process.stdout;
-  const session = createSessionStore({ cols: stdout.columns || 80, rows: stdout.rows || 24, scrollback: options.scrollback ?? 10_000 });
-  for (const e of options.history ?? []) session.ingest(e);
-  session.connect(options.source);
+  // A store given by the caller (replay) is rendered as is and stays the caller's to dispose.
+  const given = options.session ?? options.replay?.store;
+  const session = given ?? createSessionStore({ cols: stdout.columns || 80, rows: stdout.rows || 24, scrollback: options.scrollback ?? 10_000 });
+  if (!given) for (const e of options.history ?? []) session.ingest(e);
+  const disconnect = !given && options.source ? session.connect(options.source) : undefined;
   // Full-screen like less or vi: the alternate screen keeps the operator's scrollback intact.
   const altScreen = stdout.isTTY === true;
   if (altScreen) stdout.write('\x1b[?1049h\x1b[H');
   const charset = chooseCharset(options.borders ?? 'auto', options.env ?? process.env);
   const instance = render(
-    <App session={session} dispatch={options.dispatch} charset={charset} mode={options.mode ?? 'production'} readOnly={options.readOnly ?? false} />,
+    <App
+      session={session}
+      dispatch={options.dispatch}
+      charset={charset}
+      mode={options.mode ?? 'production'}
+      readOnly={(options.readOnly ?? false) || options.replay !== undefined}
+      onSession={options.onSession}
+      replay={options.replay}
+    />,
     {
       stdout,
       stdin: options.stdin ?? process.stdin,
@@ -30,7 +40,8 @@ export function startTui(options: StartTuiOptions): TuiHandle {
   let done = false;
   const finished = instance.waitUntilExit().finally(() => {
     done = true;
-    session.dispose();
+    disconnect?.();
+    if (!given) session.dispose();
     if (altScreen) stdout.write('\x1b[?1049l');
   });
   return {

@@ -7,9 +7,10 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { readRecording, verifyBytes } from '../../src/record/index.js';
 import { sha256Hex } from '../../src/record/chain.js';
+import { startSshd, type SshdFixture } from '../transport/sshd-fixture.js';
 
 const fence = '```';
 const RUNBOOK = `# Resume demo
@@ -44,9 +45,11 @@ ${fence}
 `;
 const NODES = ['n0', 'n1'];
 
-function fixture() {
+/** Two local PTY nodes n0 and n1; with `sshd`, n0 is an SSH node on that server instead. */
+function fixture(sshd?: SshdFixture) {
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-resume-cli-'));
-  writeFileSync(join(dir, 'inventory.yaml'), `nodes:\n${NODES.map((n) => `  - { name: ${n}, local: true, vars: { dir: ${join(dir, n)} } }`).join('\n')}\n`);
+  const how = (n: string) => (sshd && n === 'n0' ? `address: 127.0.0.1, port: ${sshd.port}, user: ${sshd.user}, identity_file: ${sshd.clientKeyFile}` : 'local: true');
+  writeFileSync(join(dir, 'inventory.yaml'), `${sshd ? `known_hosts: ${sshd.knownHostsFile}\n` : ''}nodes:\n${NODES.map((n) => `  - { name: ${n}, ${how(n)}, vars: { dir: ${join(dir, n)} } }`).join('\n')}\n`);
   writeFileSync(join(dir, 'rb.md'), RUNBOOK);
   const lines = (node: string, file: 'log' | 'checks') => (existsSync(join(dir, node, file)) ? readFileSync(join(dir, node, file), 'utf8').trim().split('\n') : []);
   return { dir, rb: join(dir, 'rb.md'), inv: join(dir, 'inventory.yaml'), rec: (name: string) => join(dir, `${name}.jsonl`), lines };
@@ -96,6 +99,17 @@ async function killWhen(run: ReturnType<typeof cli>, what: string, pred: () => b
   return bytes;
 }
 
+/**
+ * The nodes' files once a killed run's leftovers are done. Killing lockstep closes the panes'
+ * PTYs, but a block already running in a pane may still finish on its own (seen with local
+ * panes: the shell does not always die at once). That is why a cut-off step runs again from
+ * its first block, and why these tests compare against what the nodes hold after the kill.
+ */
+async function settled(f: ReturnType<typeof fixture>): Promise<Record<string, { log: string[]; checks: string[] }>> {
+  await new Promise((r) => setTimeout(r, 2500));
+  return Object.fromEntries(NODES.map((n) => [n, { log: f.lines(n, 'log'), checks: f.lines(n, 'checks') }]));
+}
+
 type Rec = ReturnType<typeof readRecording>;
 const stepsRun = (r: Rec) => r.events.flatMap((e) => (e.type === 'step.started' ? [e.step] : []));
 const recheckGates = (r: Rec, step: string) => r.events.filter((e) => e.type === 'gate.result' && e.step === `${step}.recheck`);
@@ -117,15 +131,14 @@ async function resume(f: ReturnType<typeof fixture>, old: string, oldBytes: Buff
 
 const ONCE = ['prepare', 'slow', 'gated', 'last'];
 
-describe('lockstep run --resume after kill -9', () => {
-  it('killed during a block: the completed step is not run again, its gate is re-checked, the cut-off step runs once', async () => {
+describe('lockstep run --resume after kill -9', { timeout: 120_000 }, () => {
+  it('killed during a block: the completed step is not run again, its gate is re-checked, the cut-off step runs again', async () => {
     const f = fixture();
     const a = f.rec('a');
     const run = cli(['run', f.rb, '-i', f.inv, '--yes', '--record', a]);
     const bytes = await killWhen(run, 'the slow block', () => /"type":"block\.started","step":"rb\/slow"/.test(text(a)), a);
-    // The PTY shells died with lockstep: the slow block never got to append.
-    await new Promise((r) => setTimeout(r, 2500));
-    for (const n of NODES) expect(f.lines(n, 'log')).toEqual(['prepare']);
+    const before = await settled(f);
+    for (const n of NODES) expect(before[n]?.log.filter((l) => l !== 'slow')).toEqual(['prepare']);
     const { r, rec, previous } = await resume(f, a, bytes, f.rec('b'));
     expect(previous?.lastCompletedStep).toBe('rb/prepare');
     expect(r.err).toMatch(/resume: last completed step: rb\/prepare \(passed, .*a\.jsonl:\d+\)/);
@@ -134,7 +147,10 @@ describe('lockstep run --resume after kill -9', () => {
     expect(stepsRun(rec)).toEqual(['rb/prepare.recheck', 'rb/slow', 'rb/gated', 'rb/last']);
     expect(recheckGates(rec, 'rb/prepare').map((g) => g.type === 'gate.result' && g.ok)).toEqual([true, true]);
     for (const n of NODES) {
-      expect(f.lines(n, 'log')).toEqual(ONCE);
+      // Every step exactly once, except the one cut off, which ran again (and may have finished
+      // on its own after lockstep died: see settled()).
+      expect(f.lines(n, 'log')).toEqual([...(before[n]?.log ?? []), 'slow', 'gated', 'last']);
+      expect(f.lines(n, 'log').filter((l) => l !== 'slow')).toEqual(['prepare', 'gated', 'last']);
       expect(f.lines(n, 'checks')).toEqual(['prepare', 'prepare', 'gated']); // the gate, then its re-check
     }
   });
@@ -161,35 +177,83 @@ describe('lockstep run --resume after kill -9', () => {
     const a = f.rec('a');
     const run = cli(['run', f.rb, '-i', f.inv, '--yes', '--record', a]);
     const bytes = await killWhen(run, 'the gated gate', () => /"type":"block\.started","step":"rb\/gated","block":"rb\/gated\/gated-verify"/.test(text(a)), a);
-    await new Promise((r) => setTimeout(r, 2500));
-    for (const n of NODES) {
-      expect(f.lines(n, 'log')).toEqual(['prepare', 'slow', 'gated']);
-      expect(f.lines(n, 'checks')).toEqual(['prepare']);
-    }
+    for (const n of NODES) expect((await settled(f))[n]?.log).toEqual(['prepare', 'slow', 'gated']);
     // Resume, and kill the resumed run too, during its re-check of the gates.
     const b = f.rec('b');
     const second = cli(['run', '-i', f.inv, '--yes', '--resume', a, '--record', b]);
     const bBytes = await killWhen(second, 'the re-check', () => /"type":"block\.started","step":"rb\/gated\.recheck"/.test(text(b)), b);
     expect(readFileSync(a).equals(bytes)).toBe(true);
+    const before = await settled(f);
     const { r, rec, previous } = await resume(f, b, bBytes, f.rec('c'));
     expect(previous?.lastCompletedStep).toBe('rb/gated');
     expect(r.err).toContain('resume: re-checking the gates of rb/gated first (rb/gated/gated-verify)');
     expect(stepsRun(rec)).toEqual(['rb/gated.recheck', 'rb/last']);
     for (const n of NODES) {
       expect(f.lines(n, 'log')).toEqual(ONCE);
-      expect(f.lines(n, 'checks')).toEqual(['prepare', 'gated']);
+      // Gates may have finished on their own after a kill; the final re-check adds one.
+      expect(f.lines(n, 'checks')).toEqual([...(before[n]?.checks ?? []), 'gated']);
     }
     // The chain of recordings: c → b → a.
     expect((readRecording(b).header as unknown as { previous: { file: string } }).previous.file).toBe(a);
   });
 });
 
-describe('lockstep run --resume refuses clearly', () => {
+describe('lockstep run --resume with an SSH node (a real OpenSSH server)', { timeout: 120_000 }, () => {
+  let sshd: SshdFixture;
+  beforeAll(async () => {
+    sshd = await startSshd();
+  });
+  afterAll(async () => {
+    await sshd?.stop();
+  });
+
+  it('killed during a gate: the gates are re-checked over SSH and locally, then the run goes on; every action once', async () => {
+    const f = fixture(sshd);
+    const a = f.rec('a');
+    const bytes = await killWhen(cli(['run', f.rb, '-i', f.inv, '--yes', '--record', a]), 'the gated gate', () => /"type":"block\.started","step":"rb\/gated","block":"rb\/gated\/gated-verify"/.test(text(a)), a);
+    const before = await settled(f);
+    const { rec } = await resume(f, a, bytes, f.rec('b'));
+    expect(stepsRun(rec)).toEqual(['rb/gated.recheck', 'rb/last']);
+    expect(recheckGates(rec, 'rb/gated').map((g) => g.type === 'gate.result' && [g.node, g.ok])).toEqual(expect.arrayContaining([['n0', true], ['n1', true]]));
+    for (const n of NODES) {
+      expect(f.lines(n, 'log')).toEqual(ONCE);
+      expect(f.lines(n, 'checks')).toEqual([...(before[n]?.checks ?? []), 'gated']);
+    }
+  });
+});
+
+describe('lockstep run --resume when the re-check fails', { timeout: 120_000 }, () => {
+  it('stops before running anything else; once fixed, resuming that recording re-checks again and goes on', async () => {
+    const f = fixture();
+    const a = f.rec('a');
+    const bytes = await killWhen(cli(['run', f.rb, '-i', f.inv, '--yes', '--record', a]), 'the slow block', () => /"type":"block\.started","step":"rb\/slow"/.test(text(a)), a);
+    const before = await settled(f);
+    // Someone undid what "Prepare" did on n1 while lockstep was down.
+    writeFileSync(join(f.dir, 'n1', 'log'), '');
+    const b = f.rec('b');
+    const failed = await cli(['run', '-i', f.inv, '--yes', '--resume', a, '--record', b]).done;
+    expect(failed.code).toBe(1);
+    expect(failed.out).toMatch(/^n1 +│ ✗ gate rb\/prepare\/prepare-verify FAILED: exit code 1$/m);
+    const recB = readRecording(b);
+    expect(stepsRun(recB)).toEqual(['rb/prepare.recheck']);
+    expect(recB.events.at(-1)).toMatchObject({ type: 'session.ended', status: 'failed' });
+    expect(f.lines('n0', 'log')).toEqual(before.n0?.log);
+    // Fixed by hand; resuming the failed resume re-checks "Prepare" again and continues.
+    writeFileSync(join(f.dir, 'n1', 'log'), 'prepare\n');
+    const { rec } = await resume(f, b, readFileSync(b), f.rec('c'));
+    expect(stepsRun(rec)).toEqual(['rb/prepare.recheck', 'rb/slow', 'rb/gated', 'rb/last']);
+    expect(f.lines('n1', 'log')).toEqual(['prepare', 'slow', 'gated', 'last']);
+    expect(readFileSync(a).equals(bytes)).toBe(true);
+  });
+});
+
+describe('lockstep run --resume refuses clearly', { timeout: 120_000 }, () => {
   it('a changed runbook (unless --force), a non-recording, an edited line, its own file as --record, a finished session', async () => {
     const f = fixture();
     const a = f.rec('a');
     const run = cli(['run', f.rb, '-i', f.inv, '--yes', '--record', a]);
     const bytes = await killWhen(run, 'the slow block', () => /"type":"block\.started","step":"rb\/slow"/.test(text(a)), a);
+    const before = await settled(f);
     const noStack = (r: { err: string }) => expect(r.err).not.toMatch(/\n\s+at |internal error/);
 
     writeFileSync(f.rb, RUNBOOK.replace('echo last', 'echo LAST'));
@@ -222,7 +286,7 @@ describe('lockstep run --resume refuses clearly', () => {
     // Forced: runs the changed runbook, and says what it overrode.
     const forced = await resume(f, a, bytes, f.rec('c'), ['--force']);
     expect(forced.r.err).toMatch(/resume: warning \(--force\): runbook "rb" .* changed since it was recorded/);
-    for (const n of NODES) expect(f.lines(n, 'log')).toEqual(['prepare', 'slow', 'gated', 'LAST']);
+    for (const n of NODES) expect(f.lines(n, 'log')).toEqual([...(before[n]?.log ?? []), 'slow', 'gated', 'LAST']);
 
     const done = await cli(['run', '-i', f.inv, '--resume', f.rec('c')]).done;
     noStack(done);

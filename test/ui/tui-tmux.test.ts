@@ -1,60 +1,28 @@
 // The real TUI in a real terminal: tmux runs the demo entry (the real App driven by the
 // scripted demo engine), send-keys types, capture-pane shows what a person would see.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { paneText, Tmux } from '../support/tmux.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const demo = join(root, 'dist', 'ui', 'demo', 'demo.js');
-const socket = `lockstep-ui-${process.pid}`;
+const server = new Tmux(`lockstep-ui-${process.pid}`);
 const BOX = /[┌┐└┘─│╔═║]/;
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
-}
+const capture = (session: string, escapes = false): string => server.capture(session, escapes);
+const tmux = (...args: string[]): string => server.run(...args);
+const keys = (session: string, ...k: string[]): void => server.keys(session, ...k);
 
-function capture(session: string, escapes = false): string {
-  return tmux('capture-pane', '-p', ...(escapes ? ['-e'] : []), '-t', session);
-}
-
-async function waitFor(session: string, test: (screen: string) => boolean, what: string, ms = 10_000): Promise<string> {
-  const end = Date.now() + ms;
-  let screen = '';
-  while (Date.now() < end) {
-    screen = capture(session);
-    if (test(screen)) return screen;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
+function waitFor(session: string, test: (screen: string) => boolean, what: string, ms = 10_000): Promise<string> {
+  return server.waitFor(session, test, what, ms);
 }
 
 function start(session: string, env: Record<string, string>, args = '', cols = 160, rows = 50): void {
   const envs = Object.entries(env).map(([k, v]) => `${k}=${v}`).join(' ');
   // `env -u` clears what could override the locale we test.
-  tmux('new-session', '-d', '-s', session, '-x', String(cols), '-y', String(rows),
-    `env -u LC_ALL -u LC_CTYPE -u LANG ${envs} node ${demo} ${args}; sleep 60`);
-}
-
-const keys = (session: string, ...k: string[]): string => tmux('send-keys', '-t', session, ...k);
-
-/** The lines of the pane whose title shows `node`, cut out of a side-by-side grid. */
-function paneText(screen: string, node: string): string {
-  const lines = screen.split('\n');
-  const title = new RegExp(`[│║|#] \\d ${node} `);
-  const top = lines.findIndex((l) => title.test(l));
-  if (top < 0) return '';
-  const col = [...lines[top]!.slice(0, lines[top]!.search(title))].length; // the border left of "│ N node"
-  const titleChars = [...lines[top]!];
-  const border = titleChars[col]!;
-  const width = titleChars.slice(col + 1).indexOf(border); // the title line's right border
-  const out: string[] = [];
-  for (let i = top + 1; i < lines.length; i++) {
-    const chars = [...lines[i]!];
-    if (chars[col] !== border) break;
-    out.push(chars.slice(col + 1, col + 1 + width).join('').trimEnd());
-  }
-  return out.join('\n');
+  server.start(session, `env -u LC_ALL -u LC_CTYPE -u LANG ${envs} node ${demo} ${args}; sleep 60`, cols, rows);
 }
 
 beforeAll(() => {
@@ -71,7 +39,7 @@ beforeAll(() => {
 }, 180_000);
 
 afterAll(() => {
-  spawnSync('tmux', ['-L', socket, 'kill-server']);
+  server.killServer();
 });
 
 describe('the TUI in tmux', () => {

@@ -4,8 +4,10 @@ import { Box, Text } from 'ink';
 import { BINDINGS, LEAVE_TYPING_LABEL, keyLabel } from '../keys.js';
 import type { UiState } from '../ui-state.js';
 import { useTui } from '../context.js';
+import { ReplayFooter } from '../replay/replay-footer.js';
+import type { ReplayUi } from '../replay/replay-ui.js';
 
-export function Footer({ ui, width }: { ui: UiState; width: number }): React.ReactElement {
+export function Footer({ ui, width, replay }: { ui: UiState; width: number; replay?: ReplayUi | null }): React.ReactElement {
   const { readOnly } = useTui();
   if (ui.confirm) {
     return (
@@ -14,6 +16,7 @@ export function Footer({ ui, width }: { ui: UiState; width: number }): React.Rea
       </Box>
     );
   }
+  if (replay && ui.mode === 'command') return <ReplayFooter replay={replay} width={width} overlay={ui.overlay !== null} />;
   let content: React.ReactNode;
   if (ui.mode === 'typing') content = <Text>{`Keys go to the pane(s) marked KEYS. ${LEAVE_TYPING_LABEL}: back to commands.`}</Text>;
   else if (ui.mode === 'scroll') content = <Text>{'Up/Down/PgUp/PgDn scroll, g top, q back to live'}</Text>;

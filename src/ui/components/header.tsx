@@ -5,7 +5,7 @@ import { useTui } from '../context.js';
 import { useSession } from '../hooks/use-session.js';
 import type { UiState } from '../ui-state.js';
 import { LEAVE_TYPING_LABEL } from '../keys.js';
-import { selectPaneNodes } from '../pane-nodes.js';
+import { selectPaneNodes } from '../selectors.js';
 
 export function KeyTarget({ ui, targets, total }: { ui: UiState; targets: readonly string[]; total: number }): React.ReactElement {
   const { charset } = useTui();

@@ -1,10 +1,11 @@
 // Full-area views over the panes: help, file diffs before they are written, divergence.
 import React from 'react';
 import { Box, Text } from 'ink';
-import { selectFocusStep } from '../../state/index.js';
+import { selectShownStep } from '../selectors.js';
 import { BINDINGS, LEAVE_TYPING_LABEL, keyLabel } from '../keys.js';
 import { useTui } from '../context.js';
 import { useSession } from '../hooks/use-session.js';
+import { replayHelpLines } from '../replay/replay-footer.js';
 
 interface Line {
   text: string;
@@ -38,14 +39,16 @@ function Framed({ title, lines, width, height, offset }: { title: string; lines:
   );
 }
 
-export function HelpOverlay(props: { width: number; height: number; offset: number }): React.ReactElement {
+export function HelpOverlay({ replay = false, ...props }: { width: number; height: number; offset: number; replay?: boolean }): React.ReactElement {
+  const { charset } = useTui();
+  if (replay) return <Framed title="Keys (replay)" lines={replayHelpLines(charset.unicode)} {...props} />;
   const lines: Line[] = BINDINGS.map((b) => ({ text: `${b.keys.map(keyLabel).join(' ').padEnd(16)} ${b.help}` }));
   lines.push({ text: `${LEAVE_TYPING_LABEL.padEnd(16)} stop typing into panes, back to commands` }, { text: '' }, { text: 'Esc or q closes this help.', bold: true });
   return <Framed title="Keys" lines={lines} {...props} />;
 }
 
 export function DiffOverlay(props: { width: number; height: number; offset: number }): React.ReactElement {
-  const step = useSession(selectFocusStep);
+  const step = useSession(selectShownStep);
   const diffs = useSession((s) => s.diffs.filter((d) => d.step === step?.id));
   const lines: Line[] = [];
   for (const d of diffs) {
@@ -61,7 +64,7 @@ export function DiffOverlay(props: { width: number; height: number; offset: numb
 }
 
 export function DivergenceOverlay(props: { width: number; height: number; offset: number }): React.ReactElement {
-  const step = useSession(selectFocusStep);
+  const step = useSession(selectShownStep);
   const all = useSession((s) => s.divergences);
   const list = all.filter((d) => d.step === step?.id);
   const divergences = list.length > 0 ? list : all.slice(-1);

@@ -3,7 +3,8 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { StyledLine, StyledRun } from '../../terminal/index.js';
-import { gateSummary, selectFocusStep } from '../../state/index.js';
+import { gateSummary } from '../../state/index.js';
+import { selectShownStep } from '../selectors.js';
 import { useTui } from '../context.js';
 import { encodeRun, type ColourDepth } from '../sgr.js';
 import { usePaneSnapshot } from '../hooks/use-pane-snapshot.js';
@@ -74,14 +75,17 @@ export const PaneView = React.memo(function PaneView(props: PaneViewProps): Reac
     return n && n.status !== 'connected' && n.status !== 'connecting' ? n.reason : undefined;
   });
   const gate = useSession((s) => {
-    const step = selectFocusStep(s);
+    const step = selectShownStep(s);
     if (!step) return { state: 'none' as const, reason: undefined };
     const g = gateSummary(step, props.node);
     return { state: g.state, reason: g.failed?.reason };
   });
   // A lost or refused node says why on the pane's first row, above its last screen.
   const innerRows = Math.max(1, props.height - 3 - (reason ? 1 : 0));
-  const lines = snap.lines.slice(0, innerRows);
+  // A screen taller than the pane (a recording replayed in a smaller layout) shows the rows up
+  // to its cursor, where the action is, rather than only its top.
+  const top = snap.scrollOffset === 0 && snap.cursor.y >= innerRows ? Math.min(snap.lines.length - innerRows, snap.cursor.y - innerRows + 1) : 0;
+  const lines = snap.lines.slice(top, top + innerRows);
   const borderColor = props.target ? 'red' : props.focused ? 'cyan' : props.selected ? 'yellow' : 'gray';
   const gateText =
     gate.state === 'none' ? '' : gate.state === 'passing' ? `gate ${charset.marks.gatePassing}` : gate.state === 'pending' ? `gate ${charset.marks.gatePending}` : `gate ${charset.marks.gateFailed} ${gate.reason ?? ''}`;
@@ -114,7 +118,7 @@ export const PaneView = React.memo(function PaneView(props: PaneViewProps): Reac
         </Text>
       )}
       {lines.map((line, y) => (
-        <Line key={y} line={line} colours={charset.colours} width={Math.max(1, props.width - 2)} cursorX={props.focused && snap.cursor.visible && snap.cursor.y === y ? snap.cursor.x : null} />
+        <Line key={y} line={line} colours={charset.colours} width={Math.max(1, props.width - 2)} cursorX={props.focused && snap.cursor.visible && snap.cursor.y === y + top ? snap.cursor.x : null} />
       ))}
     </Box>
   );

@@ -62,7 +62,7 @@ WantedBy=multi-user.target
 export async function startEtcd(): Promise<void> {
   const all = controllers();
   const b = cfg().nodeBinDir;
-  // Started in parallel: each member waits for its peers.
+  // Started with --no-block: each member waits for its peers, so all start before any check.
   for (const n of all) {
     await tick();
     const unit = etcdUnit(n, all).replace(/'/g, "'\\''");
