@@ -138,6 +138,7 @@ export function findResumePoint(src: ResumeSource, plan: Plan, options: ResumeOp
   // A resumed recording starts after the step its own resume continued from.
   const continuedAfter = src.header.previous?.lastCompletedStep;
   const base = continuedAfter !== undefined ? index(continuedAfter) : recheckListed !== undefined ? index(recheckListed) : -1;
+  if (continuedAfter !== undefined && base < 0) refuse(1, [`this recording resumed an earlier one after step ${continuedAfter}, which is not in the runbooks now`]);
   if (base >= 0) {
     cursor = base + 1;
     status.set(base, 'passed');
@@ -191,7 +192,7 @@ export function findResumePoint(src: ResumeSource, plan: Plan, options: ResumeOp
     }
   });
 
-  const point: ResumePoint = { nextIndex: Math.min(cursor, plan.steps.length), warnings, ended, failedAt: failedAt?.id === plan.steps[cursor]?.id ? failedAt : undefined };
+  const point: ResumePoint = { nextIndex: Math.min(cursor, plan.steps.length), warnings: [...new Set(warnings)], ended, failedAt: failedAt?.id === plan.steps[cursor]?.id ? failedAt : undefined };
 
   // 3. A step cut off while running: if only its gates were, they are the re-check.
   if (running) {

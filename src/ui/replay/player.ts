@@ -42,6 +42,8 @@ export interface ReplayPlayerIndex {
   readonly duration: number;
   readonly steps: readonly ReplayPlayerStep[];
   readonly marks: readonly ReplayPlayerMark[];
+  /** Recorded time of each event (running maximum): tMax[i] is the time once event i has played. */
+  readonly tMax: ArrayLike<number>;
 }
 
 export type ReplayJump = { next: ReplayMarkKind } | { previous: 'step' };

@@ -55,7 +55,9 @@ export function createReplayUi(player: ReplayPlayer, options: ReplayUiOptions = 
   const seekBy = (ms: number): void => {
     const s = player.status();
     const from = s.seeking && pendingT !== null ? pendingT : s.t;
-    const to = Math.max(0, Math.min(s.duration, from + ms));
+    // Forward always reaches at least the next event: a long idle stretch is not a wall.
+    const next = ms > 0 ? (player.index.tMax[s.position] ?? s.duration) : 0;
+    const to = Math.max(0, Math.min(s.duration, Math.max(from + ms, s.seeking ? 0 : next)));
     pendingT = to;
     after(player.seek(to).then(() => {
       if (pendingT === to) pendingT = null;
