@@ -8,8 +8,10 @@ import type { Inventory } from '../inventory/index.js';
 import { defaultLabDir, NODE_BIN_DIR } from '../lab/config.js';
 import { fileDiff } from '../steps/file-diff.js';
 import type { NodeSession } from '../transport/types.js';
-import type { TuiMode } from '../ui/start-options.js';
 import { UserError } from './errors.js';
+
+/** The TUI's modes (src/ui/start-options.ts; the core does not import src/ui). */
+export type TuiMode = 'learn' | 'production';
 
 /**
  * `--learn` / `--production`, else learning on the practice lab (its inventory, or a copy of it:

@@ -15,8 +15,7 @@ import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../tra
 import { printDiagnostics } from './diagnostics.js';
 import { UserError } from './errors.js';
 import { VERSION } from './version.js';
-import { chooseMode, FilePreview, PaneSizes, withChanges } from './run-wiring.js';
-import type { TuiMode } from '../ui/start-options.js';
+import { chooseMode, FilePreview, PaneSizes, withChanges, type TuiMode } from './run-wiring.js';
 
 export interface RunOptions {
   inventory: string;

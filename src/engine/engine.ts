@@ -2,6 +2,7 @@
 // each step's run and file blocks on all targeted nodes at once, then its gates, waiting for
 // the operator between steps unless told to go on. Everything it does is an event; it knows
 // nothing about how events are shown or stored.
+import { setMaxListeners } from 'node:events';
 import { performance } from 'node:perf_hooks';
 import type { Plan, PlannedStep } from '../runbook/plan-types.js';
 import type { EventBody, LockstepEvent, OperatorIntent, StepStatus } from '../state/events.js';
@@ -20,6 +21,7 @@ import {
 import type { NodeSession } from '../transport/types.js';
 import { REDACTED } from '../record/redact.js';
 import { detectDivergence, type NodeIdentity } from './divergence.js';
+import { prefetchSteps } from './prefetch.js';
 
 /** What a connector may use while connecting one node. */
 export interface ConnectContext {
@@ -134,6 +136,7 @@ class LockstepEngine implements Engine {
 
   constructor(private readonly options: EngineOptions) {
     this.plan = options.plan;
+    setMaxListeners(10 + 2 * this.plan.nodes.length, this.quitController.signal);
     this.steps = options.plan.steps;
     this.now = options.now ?? (() => performance.now());
     this.historyOutputChars = Math.max(0, options.historyOutputChars ?? 512 * 1024);
@@ -415,6 +418,8 @@ class LockstepEngine implements Engine {
         this.cursor++;
         continue;
       }
+      // Upload this step's and the next one's scripts now, while waiting for approval.
+      prefetchSteps(this.steps, this.cursor, (n) => (this.gone.has(n) ? undefined : this.sessions.get(n)));
       await this.untilUnpaused(step.id);
       if (this.quitting) continue;
       if (!(auto || this.runningToGate) || reason === 'failed') {
@@ -514,6 +519,8 @@ class LockstepEngine implements Engine {
   private async execute(i: number): Promise<boolean> {
     const step = this.steps[i] as PlannedStep;
     const ctl = new AbortController();
+    // Every node's block listens to the step's signal: many nodes are not a leak.
+    setMaxListeners(10 + 2 * this.plan.nodes.length, ctl.signal);
     this.current = ctl;
     this.interrupted = false;
     this.status[i] = 'running';
@@ -593,6 +600,8 @@ class LockstepEngine implements Engine {
       return;
     }
     const ctl = new AbortController();
+    // Every node's block listens to the step's signal: many nodes are not a leak.
+    setMaxListeners(10 + 2 * this.plan.nodes.length, ctl.signal);
     this.current = ctl;
     for (let i = from; i >= to; i--) {
       if (!ran(this.status[i] as StepStatus)) continue;

@@ -271,13 +271,3 @@ export function auditRecording(input: AuditInput): AuditReport {
   r.session.endedAt = addMs(r.session.startedAt, r.session.durationMs);
   return r;
 }
-
-/** Where a resumed session picks up: after the last step that completed with all before it done. */
-export function resumePoint(report: AuditReport): { lastCompleted?: string; next?: string } {
-  let lastCompleted: string | undefined;
-  for (const s of report.steps) {
-    if (s.status === 'passed' || s.status === 'skipped') lastCompleted = s.id;
-    else return { lastCompleted, next: s.id };
-  }
-  return { lastCompleted };
-}

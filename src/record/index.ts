@@ -10,10 +10,9 @@ export { createLineEncoderV2, sha256Hex, CHAIN_VERSION, type ChainedLineEncoder 
 export { summarizeInventory, type HeaderInfo, type InventorySummary, type PreviousRecording, type RecordingHeaderV2 } from './header.js';
 export { decodeRecording, SUPPORTED_VERSIONS, type DecodedRecording } from './decode.js';
 export { verifyBytes, formatVerifyReport, findUnredactedKeys, VERIFY_EXIT_CODES, type VerifyOutcome, type VerifyReport } from './verify.js';
-export { auditRecording, resumePoint, type AuditReport } from './audit.js';
+export { auditRecording, type AuditReport } from './audit.js';
 export { auditMarkdown } from './audit-md.js';
 export { toAsciicast, recordedNodes } from './asciicast.js';
 export { buildReplayIndex, type ReplayIndex } from './replay-index.js';
 export { capIdle, atSpeed, clampSpeed } from './timeline.js';
-export { planResume, type ResumePlan } from './resume.js';
 // Replay (replay-source.ts, screens.ts) is imported directly: it loads the terminal emulator.

@@ -41,7 +41,7 @@ const KEEP_AFTER_SKIP_CHARS = 1024 * 1024;
  * Lines xterm keeps above the screen itself when the pane's scrollback is longer: the rest is
  * kept compactly. A short xterm scrollback also parses faster (less to trim and collect).
  */
-export const XTERM_SCROLLBACK = 1000;
+export const XTERM_SCROLLBACK = 2000;
 /** Upper bound of new lines one xterm write may add (half of xterm's own scrollback). */
 const MAX_WRITE_LINES = XTERM_SCROLLBACK / 2;
 
@@ -429,43 +429,50 @@ export function splitByLines(data: string, cols: number, maxLines: number): stri
   return pieces;
 }
 
-/** Reused by plainText: the character codes of one line. */
-let codes = new Uint16Array(256);
+/** Reused by plainText: the bytes of one line. */
+let latin1 = Buffer.alloc(512);
 
 /**
  * The line's text (trailing blanks trimmed) when no cell has a colour or an attribute, else
  * undefined. Reads xterm's cell array directly when it can ([content, fg, bg] per cell, fg and
- * bg all zero when default): ~10x faster than the public per-cell API, and the string comes out
- * flat (xterm's translateToString builds it by `+=`, a rope of one node per cell).
+ * bg all zero when default): several times faster than the public per-cell API, and the string
+ * comes out flat (xterm's translateToString builds it by `+=`: a rope of one node per cell).
  */
 export function plainText(line: IBufferLine, cell: IBufferCell): string | undefined {
   const raw = (line as { _line?: { _data?: unknown; length?: unknown } })._line;
-  if (raw && raw._data instanceof Uint32Array && typeof raw.length === 'number') {
+  fast: if (raw && raw._data instanceof Uint32Array && typeof raw.length === 'number') {
     const cells = raw._data;
-    const n = Math.min(raw.length, Math.floor(cells.length / 3));
-    if (codes.length < n) codes = new Uint16Array(n * 2);
-    let end = 0;
-    let simple = true;
-    for (let i = 0; i < n; i++) {
-      if ((cells[i * 3 + 1]! | cells[i * 3 + 2]!) !== 0) return undefined;
-      const content = cells[i * 3]!;
-      const code = content & 0x1fffff;
-      // Combined characters, wide characters and astral code points: the public API knows them.
-      if (content & 0x200000 || code > 0xffff || (content >>> 22) !== 1) {
-        if (code !== 0 || content & 0x200000) simple = false;
-        codes[i] = 32;
-        continue;
-      }
-      if (code === 0 || code === 32) {
-        codes[i] = 32; // an erased cell (code 0) shows as a blank
-      } else {
-        codes[i] = code;
-        end = i + 1;
-      }
+    let end = Math.min(raw.length, Math.floor(cells.length / 3));
+    // Trailing blanks (erased cells hold code 0) with default attributes.
+    while (end > 0) {
+      const j = (end - 1) * 3;
+      const code = cells[j]! & 0x1fffff;
+      if ((code !== 0 && code !== 32) || cells[j + 1] !== 0 || cells[j + 2] !== 0) break;
+      end--;
     }
-    if (simple) return end === 0 ? '' : String.fromCharCode.apply(null, codes.subarray(0, end) as unknown as number[]);
+    if (latin1.length < end) latin1 = Buffer.alloc(end * 2);
+    for (let i = 0; i < end; i++) {
+      const j = i * 3;
+      if ((cells[j + 1]! | cells[j + 2]!) !== 0) return undefined;
+      const content = cells[j]!;
+      const code = content & 0x1fffff;
+      // Beyond Latin-1, combined or wide characters: the public API knows them.
+      if (code > 0xff || (content & 0x200000) !== 0 || content >>> 22 !== 1) {
+        if (code === 0 && content >>> 22 <= 1) {
+          latin1[i] = 32;
+          continue;
+        }
+        break fast;
+      }
+      latin1[i] = code === 0 ? 32 : code;
+    }
+    return latin1.toString('latin1', 0, end);
   } else {
     for (let x = 0; x < line.length; x++) if (!line.getCell(x, cell)?.isAttributeDefault()) return undefined;
+  }
+  if (raw && raw._data instanceof Uint32Array) {
+    const cells = raw._data;
+    for (let i = 2; i < cells.length; i += 3) if ((cells[i - 1]! | cells[i]!) !== 0) return undefined;
   }
   const text = line.translateToString(true);
   text.charCodeAt(0); // flattens the rope

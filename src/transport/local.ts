@@ -58,7 +58,7 @@ export async function connectLocal(node: Node, opts: LocalConnectOptions = {}): 
         // the shell is exiting; onExit reports it
       }
     },
-    uploadBlock: (script) => writeFile(join(dir, 'block.sh'), script, { mode: 0o600 }),
+    uploadBlock: (name, script) => writeFile(join(dir, name), script, { mode: 0o600 }),
     probeTerminalModes: async () => {
       ttyPath ??= (await readFile(join(dir, 'tty'), 'utf8').catch(() => '')).trim() || null;
       if (!ttyPath) return null;
@@ -93,6 +93,7 @@ export async function connectLocal(node: Node, opts: LocalConnectOptions = {}): 
     },
     interrupt: () => pane.interrupt(),
     runScript: (id, script, o) => pane.runScript(id, script, o),
+    prepareScript: (script) => pane.prepareScript(script),
     exec: (cmd, o) => localExec(cmd, o),
     ...files,
     echoOff: () => pane.echoOff(),

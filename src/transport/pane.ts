@@ -4,13 +4,13 @@
 
 import type { ScriptResult } from './types.js';
 import { MarkScanner, normalizeNewlines, type PaneMark } from './osc-markers.js';
-import { markLabel, typedRunLine } from './shell-protocol.js';
+import { blockFileName, markLabel, typedRunLine } from './shell-protocol.js';
 
 export interface PaneIO {
   /** Bytes typed into the pane. */
   type(data: string): void;
-  /** Puts the block's script where the runner sources it (`<dir>/block.sh`). */
-  uploadBlock(script: string): Promise<void>;
+  /** Puts a block's script where the runner sources it: `<dir>/<name>`, private to the user. */
+  uploadBlock(name: string, script: string): Promise<void>;
   /** `stty -a` of the pane's terminal, or null when it cannot be read. */
   probeTerminalModes?(): Promise<string | null>;
 }
@@ -48,6 +48,8 @@ export class Pane {
   private echoOffNow = false;
   private echoTimer: NodeJS.Timeout | null = null;
   private lastOutputEndsLine = true;
+  /** Block files on the node by name (content hash): uploaded or on their way. */
+  private readonly uploads = new Map<string, Promise<void>>();
 
   constructor(private readonly io: PaneIO) {}
 
@@ -164,6 +166,32 @@ export class Pane {
     });
   }
 
+  /**
+   * Starts uploading a script the pane will run later (the next blocks of a plan), so that
+   * runScript finds it there. Never rejects: a failed upload is tried again by runScript.
+   */
+  prepareScript(script: string): void {
+    if (this.closedInfo) return;
+    this.upload(script).catch(() => undefined);
+  }
+
+  /** Uploads a script once per content; resolves with its file name in the pane's directory. */
+  private async upload(script: string): Promise<string> {
+    const name = blockFileName(script);
+    let pending = this.uploads.get(name);
+    if (!pending) {
+      pending = this.io.uploadBlock(name, script);
+      this.uploads.set(name, pending);
+      const mine = pending;
+      // A failed upload is forgotten, so the next attempt tries again.
+      pending.catch(() => {
+        if (this.uploads.get(name) === mine) this.uploads.delete(name);
+      });
+    }
+    await pending;
+    return name;
+  }
+
   async runScript(
     blockId: string,
     script: string,
@@ -188,8 +216,9 @@ export class Pane {
     const job: Job = { seq, label, started: false, output: [], timedOut: false, interrupted: false, done: resolveJob };
     this.job = job;
 
+    let file: string;
     try {
-      await this.io.uploadBlock(script);
+      file = await this.upload(script);
     } catch (err) {
       this.job = null;
       if (this.closedInfo) return notRun({});
@@ -211,7 +240,7 @@ export class Pane {
     const onAbort = () => stop('interrupted');
     signal?.addEventListener('abort', onAbort, { once: true });
     this.atPrompt = false;
-    this.io.type(typedRunLine(seq, label, this.typedAtPrompt));
+    this.io.type(typedRunLine(seq, label, this.typedAtPrompt, file));
     try {
       return await result;
     } finally {

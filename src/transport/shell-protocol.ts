@@ -6,9 +6,11 @@
 //   lockstep types a block only when the prompt is really there;
 // - an alias `__ls` that sources <dir>/run at the top level (so restored `declare`s are global);
 // - a PROMPT_COMMAND hook that still reports a block's end when Ctrl-C cut the runner short.
-// The runner prints a start mark, runs <dir>/block.sh in a subshell (so `exit`, `set -e` and
+// The runner prints a start mark, runs the block's file (<dir>/b-<hash>.sh) in a subshell (so `exit`, `set -e` and
 // errors end only the subshell), whose EXIT trap saves variables, functions, cwd and umask to
 // <dir>/state; the pane's shell sources that, then prints the end mark with the exit status.
+
+import { createHash } from 'node:crypto';
 
 /** The names bash manages itself, plus lockstep's own: never saved or restored. */
 const SKIP_VARS = [
@@ -23,6 +25,15 @@ const LETTERS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_'];
 /** Every variable name without forking: `${!A@}` lists the names starting with A, and so on. */
 const ALL_NAMES = LETTERS.map((l) => `"\${!${l}@}"`).join(' ');
 
+/**
+ * The name of the file a script is uploaded to in the pane's directory: named after its
+ * content, so a script put there ahead of time (NodeSession.prepareScript) or run before is
+ * not uploaded again.
+ */
+export function blockFileName(script: string): string {
+  return `b-${createHash('sha256').update(script).digest('hex').slice(0, 20)}.sh`;
+}
+
 /** Single-quotes a string for bash. */
 export function shQuote(s: string): string {
   return `'${s.replace(/'/g, `'\\''`)}'`;
@@ -35,12 +46,13 @@ export function markLabel(blockId: string): string {
 }
 
 /**
- * The line typed into the pane to run block `seq`. When someone typed at the prompt since it
- * appeared, Ctrl-E Ctrl-U first clear the half-typed input (on an empty line they would ring
- * the bell, so only then).
+ * The line typed into the pane to run block `seq` from `file` (a name from blockFileName; the
+ * runner falls back to `block.sh`). When someone typed at the prompt since it appeared, Ctrl-E
+ * Ctrl-U first clear the half-typed input (on an empty line they would ring the bell, so only
+ * then).
  */
-export function typedRunLine(seq: number, label: string, clearInput = false): string {
-  return `${clearInput ? '\x05\x15' : ''} __ls ${seq} ${label}\r`;
+export function typedRunLine(seq: number, label: string, clearInput = false, file?: string): string {
+  return `${clearInput ? '\x05\x15' : ''} __ls ${seq} ${label}${file ? ` ${file}` : ''}\r`;
 }
 
 export function rcScript(dir: string): string {
@@ -123,8 +135,8 @@ export function staleDirsCleanup(tmpRoot: string): string {
 }
 
 export function runnerScript(): string {
-  return `# lockstep block runner (generated), sourced by the pane's shell as: __ls SEQ LABEL
-__lockstep_n=$1 __lockstep_label=$2
+  return `# lockstep block runner (generated), sourced by the pane's shell as: __ls SEQ LABEL [FILE]
+__lockstep_n=$1 __lockstep_label=$2 __lockstep_file=\${3:-block.sh}
 # Replace the typed line with the prompt and a comment naming the block.
 __lockstep_q=\${PS1@P}
 __lockstep_q=\${__lockstep_q//$'\\001'"$__lockstep_ready"$'\\002'/}
@@ -134,7 +146,7 @@ while [[ $__lockstep_p == *$'\\001'*$'\\002'* ]]; do
 done
 __lockstep_q=\${__lockstep_q//[$'\\001\\002']/}
 __lockstep_cols=\${COLUMNS:-80}
-__lockstep_typed=" __ls $1 $2"
+__lockstep_typed=" __ls $1 $2\${3:+ $3}"
 __lockstep_rows=$(( (\${#__lockstep_p} + \${#__lockstep_typed} + __lockstep_cols - 1) / __lockstep_cols ))
 builtin printf '\\r\\e[%dA\\e[J%s# lockstep: %s\\r\\n' "$__lockstep_rows" "$__lockstep_q" "$__lockstep_label"
 __lockstep_before=(${ALL_NAMES})
@@ -147,7 +159,7 @@ builtin printf '\\e]133;C;lockstep=%s;id=%s\\a' "$__lockstep_n" "$__lockstep_lab
   trap '{ __lockstep_s=$?; set +eux; } 2>/dev/null; [[ -n $__lockstep_saved ]] || __lockstep_save; exit $__lockstep_s' EXIT
   __lockstep_saved=
   set --
-  . "$__lockstep_dir/block.sh"
+  . "$__lockstep_dir/$__lockstep_file"
   { __lockstep_s=$?; set +eux; } 2>/dev/null
   __lockstep_save
   __lockstep_saved=1
@@ -160,7 +172,7 @@ __lockstep_pending=
 # Output that did not end in a newline: mark it (like zsh) so the prompt starts on its own line.
 builtin printf '\\e[7m%%\\e[27m%*s\\r\\e[K' "$((\${COLUMNS:-80} - 1))" ''
 set -- "$__lockstep_s"
-unset __lockstep_n __lockstep_label __lockstep_q __lockstep_p __lockstep_cols __lockstep_typed __lockstep_rows __lockstep_before __lockstep_s
+unset __lockstep_n __lockstep_label __lockstep_file __lockstep_q __lockstep_p __lockstep_cols __lockstep_typed __lockstep_rows __lockstep_before __lockstep_s
 return "$1"
 `;
 }

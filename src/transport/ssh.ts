@@ -139,7 +139,7 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
 
     const p = new Pane({
       type: (data) => paneStream?.write(data),
-      uploadBlock: (script) => sftpWrite(sftp, `${dir}/block.sh`, script),
+      uploadBlock: (name, script) => sftpWrite(sftp, `${dir}/${name}`, script),
       probeTerminalModes: async () => {
         if (!ttyPath) {
           const r = await execOn(client, `cat ${shQuote(`${dir}/tty`)}`, { timeoutMs: 2000 });
@@ -210,6 +210,7 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
     },
     interrupt: () => readyPane.interrupt(),
     runScript: (id, script, o) => readyPane.runScript(id, script, o),
+    prepareScript: (script) => readyPane.prepareScript(script),
     exec,
     ...files,
     echoOff: () => readyPane.echoOff(),

@@ -39,6 +39,12 @@ export interface NodeSession {
    * carries over to the next script, and resolves with its exact exit status.
    */
   runScript(blockId: string, script: string, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<ScriptResult>;
+  /**
+   * Optional: starts putting a script on the node ahead of time (the plan's next blocks, while
+   * the engine waits for approval or runs the previous step), so that a later runScript of the
+   * same text skips the upload. Fire and forget: never throws, never runs anything.
+   */
+  prepareScript?(script: string): void;
   /** Runs a command on a separate channel (not in the pane), as the login user. */
   exec(command: string, options?: { stdin?: Buffer | string; timeoutMs?: number }): Promise<ExecResult>;
   /** Reads a file with root rights (sudo when the login user is not root); null when absent. */

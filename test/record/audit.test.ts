@@ -2,7 +2,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { auditRecording, resumePoint } from '../../src/record/audit.js';
+import { auditRecording } from '../../src/record/audit.js';
 import { auditMarkdown } from '../../src/record/audit-md.js';
 import { Recorder, readRecording } from '../../src/record/index.js';
 import * as auditCli from '../../src/cli/audit.js';
@@ -55,7 +55,6 @@ describe('audit', () => {
     expect(r.divergences).toEqual([expect.objectContaining({ step: 'etcd/download', majority: ['n0', 'n1'], outliers: [expect.objectContaining({ node: 'n2' })] })]);
     expect(r.hostKeys.map((k) => [k.node, k.event])).toEqual([['n2', 'unknown'], ['n2', 'accepted']]);
     expect(r.notices).toEqual([expect.objectContaining({ level: 'warn', node: 'n2' })]);
-    expect(resumePoint(r)).toEqual({ lastCompleted: 'etcd/configure', next: 'etcd/start' });
   });
 
   it('says a cut-off session was cut off', () => {
@@ -85,21 +84,5 @@ describe('audit', () => {
     const { appendFileSync } = await import('node:fs');
     appendFileSync(file, '{"garbage": true}\n');
     await expect(runCommand(auditCli, ['audit', file])).rejects.toThrow(/rec\.jsonl:\d+: not an event line/);
-  });
-});
-
-describe('resume', () => {
-  it('links a cut-off recording by its chain head and starts after the last completed step', async () => {
-    const { planResume } = await import('../../src/record/resume.js');
-    const file = join(mkdtempSync(join(tmpdir(), 'lockstep-resume-')), 'rec.jsonl');
-    const rec = new Recorder(file, { secrets: [] });
-    // Cut off in the middle of step 2's second run.
-    const events = syntheticSession({ end: false });
-    const cut = events.findIndex((e, i) => e.type === 'step.started' && i > 40);
-    for (const e of events.slice(0, cut + 2)) rec.write(e);
-    rec.close();
-    const plan = planResume(file);
-    expect(plan).toMatchObject({ lastCompleted: 'etcd/download', next: 'etcd/configure', endedCleanly: false });
-    expect(plan.previous).toEqual({ file, head: rec.chainHead, lines: cut + 3, lastCompletedStep: 'etcd/download' });
   });
 });

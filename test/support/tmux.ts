@@ -60,14 +60,14 @@ export class Tmux {
 
 /**
  * The lockstep pane whose title shows `node` (` N node `), cut out of a side-by-side grid:
- * its title row and the lines under it down to its bottom border, between its side borders.
- * Both are '' when the pane is not on screen.
+ * its title row and the lines under it down to its bottom border, between its side borders,
+ * and the size of that text area. Empty when the pane is not on screen.
  */
-export function paneBox(screen: string, node: string): { title: string; text: string } {
+export function paneBox(screen: string, node: string): { title: string; text: string; cols: number; rows: number } {
   const lines = screen.split('\n');
   const title = new RegExp(`[│║|#] \\d ${node} `);
   const top = lines.findIndex((l) => title.test(l));
-  if (top < 0) return { title: '', text: '' };
+  if (top < 0) return { title: '', text: '', cols: 0, rows: 0 };
   const col = [...lines[top]!.slice(0, lines[top]!.search(title))].length; // the border left of "│ N node"
   const titleChars = [...lines[top]!];
   const border = titleChars[col]!;
@@ -79,7 +79,9 @@ export function paneBox(screen: string, node: string): { title: string; text: st
     if (chars[col] !== border) break;
     out.push(cut(chars));
   }
-  return { title: cut(titleChars), text: out.join('\n') };
+  // An ASCII target pane is framed with # on all four sides: its bottom border matched too.
+  const rows = border === '#' && out.length > 0 && /^#+$/.test(out.at(-1)!) ? out.length - 1 : out.length;
+  return { title: cut(titleChars), text: out.slice(0, rows).join('\n'), cols: width, rows };
 }
 
 /** The lines of `node`'s pane (see paneBox). */

@@ -74,7 +74,7 @@ describe('progress bar cells (pure)', () => {
     expect([cellOf(0, 100, 10), cellOf(100, 100, 10), cellOf(50, 100, 10)]).toEqual([0, 9, 4]);
   });
   it('formats clocks and speeds', () => {
-    expect([formatClock(0), formatClock(61_500), formatClock(3_723_000)]).toEqual(['0:00', '1:01', '1:02:03']);
+    expect([formatClock(0), formatClock(61_500), formatClock(3_723_000), formatClock(2_345, true)]).toEqual(['0:00', '1:01', '1:02:03', '0:02.3']);
     expect([formatSpeed(0.5), formatSpeed(1), formatSpeed(16)]).toEqual(['x0.5', 'x1', 'x16']);
   });
 });
@@ -154,8 +154,8 @@ describe('the replay TUI', () => {
     const r = mount();
     await r.waitFor((x) => x.includes(' REPLAY '), 'first frame');
     await r.key('f');
-    let f = await r.waitFor((x) => x.includes('failed on n1'), 'next failure');
-    expect(f).toContain('config BAD');
+    let f = await r.waitFor((x) => x.includes('failed on n1') && x.includes('config BAD'), 'next failure, on screen');
+    expect(f).not.toContain('started on n0');
     const failure = r.replay.index.marks.find((m) => m.kind === 'failure')!;
     expect(r.replay.status().position).toBe(failure.index + 1);
 
@@ -163,10 +163,17 @@ describe('the replay TUI', () => {
     f = await r.waitFor((x) => x.includes('retry'), 'next decision');
     expect(r.replay.status().position).toBe(r.replay.index.marks.find((m) => m.kind === 'decision' && m.label === 'retry')!.index + 1);
 
-    const t0 = r.replay.status().t;
-    await r.key('\x1b[C'); // right: +10 s
-    await r.waitFor(() => r.replay.status().t >= t0 + 10_000 && !r.replay.status().seeking, 'seek +10 s');
+    // right: +10 s, i.e. every event up to then (here: up to a 60 s idle stretch)
+    const { t: t0, position: p0 } = r.replay.status();
+    const upTo = (t: number): number => Array.from(r.replay.index.tMax).filter((x) => x <= t).length;
+    await r.key('\x1b[C');
+    await r.waitFor(() => r.replay.status().position === upTo(t0 + 10_000) && !r.replay.status().seeking, 'seek +10 s');
+    expect(r.replay.status().position).toBeGreaterThan(p0);
+    // again: an idle stretch is no wall, the next event is reached
+    await r.key('\x1b[C');
+    await r.waitFor(() => r.replay.status().t >= t0 + 10_000 && !r.replay.status().seeking, 'seek +10 s over the idle stretch');
     const t1 = r.replay.status().t;
+    expect(r.bar()).toMatch(/━●/);
     await r.key('\x1b[D'); // left: -10 s
     await r.waitFor(() => r.replay.status().t <= t1 - 10_000 && !r.replay.status().seeking, 'seek -10 s');
 
@@ -180,6 +187,11 @@ describe('the replay TUI', () => {
     await r.key('?');
     f = await r.waitFor((x) => x.includes('Keys (replay)'), 'help');
     expect(f).toContain('next failure');
-    expect(f).toContain('Live only');
+    expect(f).not.toContain('Live only');
+    await r.key('\x1b[6~'); // PgDn scrolls the help, it does not play
+    await r.key('\x1b[6~');
+    f = await r.waitFor((x) => x.includes('Live only'), 'the live-only keys in the help');
+    expect(f).toMatch(/│u +roll the current step back/);
+    expect(r.replay.status().playing).toBe(false);
   });
 });

@@ -53,13 +53,13 @@ export function progressCells(width: number, t: number, duration: number, marks:
   return cells;
 }
 
-/** m:ss, or h:mm:ss from an hour on. */
-export function formatClock(ms: number): string {
+/** m:ss, or h:mm:ss from an hour on; m:ss.d with `tenths` (short recordings). */
+export function formatClock(ms: number, tenths = false): string {
   const total = Math.max(0, Math.floor(ms / 1000));
   const h = Math.floor(total / 3600);
   const m = Math.floor((total % 3600) / 60);
   const s = total % 60;
-  const ss = String(s).padStart(2, '0');
+  const ss = String(s).padStart(2, '0') + (tenths ? `.${Math.floor((Math.max(0, ms) % 1000) / 100)}` : '');
   return h > 0 ? `${h}:${String(m).padStart(2, '0')}:${ss}` : `${m}:${ss}`;
 }
 

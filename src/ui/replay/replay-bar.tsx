@@ -15,9 +15,11 @@ export function ReplayBar({ replay, width }: { replay: ReplayUi; width: number }
   const { charset } = useTui();
   const status = useReplayState(replay, (s) => s.status);
   const marks = replay.player.index.marks;
+  // Tenths of a second when the whole recording is shorter than a minute.
+  const clock = (ms: number): string => formatClock(ms, status.duration < 60_000);
   const state = status.seeking ? 'seeking' : status.playing ? `${charset.marks.running} playing` : status.ended ? `${charset.marks.ok} ended` : `${charset.marks.waiting} paused`;
   const left = ` REPLAY `;
-  const info = ` ${state} ${formatSpeed(status.speed)} ${formatClock(status.t)}/${formatClock(status.duration)} `;
+  const info = ` ${state} ${formatSpeed(status.speed)} ${clock(status.t)}/${clock(status.duration)} `;
   const room = Math.max(1, width - left.length - info.length - 3);
   const cells = progressCells(room, status.t, status.duration, marks, progressGlyphs(charset.unicode));
   // Runs of one colour, so a wide bar is a handful of <Text>s.

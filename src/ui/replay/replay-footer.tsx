@@ -53,9 +53,9 @@ export function replayHelpLines(unicode: boolean): HelpLine[] {
   for (const b of REPLAY_BINDINGS) lines.push(row(b.command === 'replay-step' ? ['1-9', '0', 'j'] : b.keys, b.help));
   lines.push({ text: `Bar: ${g.head} now  ${g.marks.step} step  ${g.marks.gate} gate  ${g.marks.failure} failure  ${g.marks.decision} operator decision` });
   lines.push({ text: '' }, { text: 'Panes', bold: true });
-  for (const b of liveBindingsInReplay()) lines.push(row(b.keys, b.help));
+  for (const b of liveBindingsInReplay()) lines.push(row(b.keys, b.command === 'quit' ? 'quit the replay' : b.help));
   lines.push({ text: '' }, { text: 'Live only (disabled in replay: it cannot change the recording)', bold: true });
-  lines.push({ text: liveOnlyBindings().map((b) => `${b.keys.map(keyLabel).join('/')} ${b.command}`).join(', ') });
+  for (const b of liveOnlyBindings()) lines.push(row(b.keys, b.help));
   lines.push({ text: `(${LEAVE_TYPING_LABEL} and typing into panes are live only too.)` });
   lines.push({ text: '' }, { text: 'Esc or q closes this help.', bold: true });
   return lines;
