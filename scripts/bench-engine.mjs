@@ -65,11 +65,15 @@ async function ensureLab(extraEnv = {}, controllers) {
 const dist = (p) => import(pathToFileURL(join(repo, 'dist', p)).href);
 
 /**
- * Where a step's time goes: the transport uploads each block as `<dir>/block.sh` with ssh2's
- * SFTP writeFile (open, write, close: three round trips) before typing the run line. Wrap that
- * method (observation only) to time the uploads of each step.
+ * Where a step's time goes: the transport uploads each block as `<dir>/b-<hash>.sh` with ssh2's
+ * SFTP writeFile (open, write, close: three round trips) before typing the run line; the engine
+ * uploads the next steps' blocks ahead (prepareScript). Wrap that method (observation only) to
+ * time the uploads, and to see how long a step still waited for one (`uploadDone`: file name →
+ * when its uploads finished).
  */
 const uploads = [];
+const uploadDone = new Map();
+const isBlockFile = (path) => /\/(b-[0-9a-f]+\.sh|block\.sh)$/.test(String(path));
 function watchUploads() {
   const require = createRequire(join(repo, 'package.json'));
   const mod = require('ssh2/lib/protocol/SFTP.js');
@@ -79,15 +83,24 @@ function watchUploads() {
     const t = now();
     const done = typeof options === 'function' ? options : cb;
     const timed = (err) => {
-      if (String(path).endsWith('/block.sh')) uploads.push(now() - t);
+      if (isBlockFile(path)) {
+        const end = now();
+        uploads.push(end - t);
+        const name = String(path).replace(/^.*\//, '');
+        uploadDone.set(name, Math.max(uploadDone.get(name) ?? 0, end));
+      }
       done?.(err);
     };
     return typeof options === 'function' ? orig.call(this, path, data, timed) : orig.call(this, path, data, options, timed);
   };
 }
 
-/** A plan of `count` one-block steps (`true` on every node). */
-function benchPlan(nodes, count) {
+/**
+ * A plan of `count` one-block steps (`true` on every node). Each step's script differs (a comment
+ * naming the plan and step) so no step can reuse an earlier step's uploaded file.
+ */
+const stepScript = (tag, i) => `true # ${tag} s${i}`;
+function benchPlan(nodes, count, tag) {
   const names = nodes.map((n) => n.name);
   const pos = { file: 'bench.md', line: 1, column: 1 };
   const steps = Array.from({ length: count }, (_, i) => ({
@@ -103,7 +116,7 @@ function benchPlan(nodes, count) {
         kind: 'run',
         source: pos,
         nodes: names,
-        perNode: Object.fromEntries(names.map((n) => [n, { kind: 'run', script: 'true' }])),
+        perNode: Object.fromEntries(names.map((n) => [n, { kind: 'run', script: stepScript(tag, i) }])),
       },
     ],
     gates: [],
@@ -121,13 +134,14 @@ function benchPlan(nodes, count) {
  * The real code path: createEngine with a plan of trivial steps and the ssh2 connector;
  * each `step()` dispatches `next` and resolves when the step has finished on every node.
  */
-async function startEngine(nodes, knownHosts, steps) {
+async function startEngine(nodes, knownHosts, steps, tag) {
   const { createEngine } = await dist('engine/index.js');
+  const { blockFileName } = await dist('transport/shell-protocol.js');
   const { connectSsh } = await dist('transport/index.js');
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const sessions = [];
   const engine = createEngine({
-    plan: benchPlan(nodes, steps),
+    plan: benchPlan(nodes, steps, tag),
     connect: async (name) => {
       const s = await connectSsh(byName.get(name), { knownHostsFile: knownHosts, acceptNewHostKey: false });
       sessions.push(s);
@@ -155,16 +169,21 @@ async function startEngine(nodes, knownHosts, steps) {
   await ready;
   const connectMs = now() - t0;
   if (problems.length) throw new Error(`lockstep could not connect: ${problems.join('; ')}`);
+  let stepNo = 0;
   return {
     connectMs,
     sessions,
+    /** The last step's wait for its block's uploads (0 when they were done before `next`). */
+    uploadWait: 0,
     async step() {
+      const file = blockFileName(stepScript(tag, stepNo++));
       const done = until((r) => (finished = r));
       const next = until((r) => (waiting = r));
       const t = now();
       engine.dispatch({ kind: 'next' });
       const e = await done;
       const dt = now() - t;
+      this.uploadWait = Math.max(0, (uploadDone.get(file) ?? 0) - t);
       await next;
       if (e.status !== 'passed') throw new Error(`step failed: ${problems.join('; ')}`);
       return dt;
@@ -179,7 +198,7 @@ async function startEngine(nodes, knownHosts, steps) {
 /** The transport alone: runScript on every session at once (what a step costs, minus the engine). */
 async function transportStep(sessions, seq) {
   const t = now();
-  const rs = await Promise.all(sessions.map((s) => s.runScript(`bench/raw${seq}`, 'true')));
+  const rs = await Promise.all(sessions.map((s) => s.runScript(`bench/raw${seq}`, `true # raw ${seq}`)));
   const dt = now() - t;
   if (rs.some((r) => r.exitCode !== 0)) throw new Error(`runScript: ${JSON.stringify(rs.find((r) => r.exitCode !== 0))}`);
   return dt;
@@ -369,11 +388,11 @@ async function main() {
 
     const stepsNeeded = (ROUNDS + 2) * FAST_PER_ROUND + 5;
     log('connecting the engines');
-    const e3 = await startEngine(nodes, knownHosts, stepsNeeded);
+    const e3 = await startEngine(nodes, knownHosts, stepsNeeded, 'e3');
     engines.push(e3);
-    const e30 = await startEngine(sim30, knownHosts, stepsNeeded);
+    const e30 = await startEngine(sim30, knownHosts, stepsNeeded, 'e30sim');
     engines.push(e30);
-    const eLab30 = real30 ? await startEngine(real30, knownHosts, stepsNeeded) : null;
+    const eLab30 = real30 ? await startEngine(real30, knownHosts, stepsNeeded, 'lab30') : null;
     if (eLab30) engines.push(eLab30);
     add('engine connect 3', e3.connectMs);
     add('engine connect 30 sim', e30.connectMs);
@@ -389,12 +408,18 @@ async function main() {
         add(k, await e.step());
         const d = process.cpuUsage(c);
         add(`${k}.cpu`, (d.user + d.system) / 1000);
-        if (uploads.length) add(`${k}.upload`, Math.max(...uploads));
+        add(`${k}.upload`, e.uploadWait);
       }
     };
     const tools = [
       ['lockstep', engineSteps('lockstep', e3)],
-      ['transport', async () => { for (let i = 0; i < FAST_PER_ROUND; i++) add('transport', await transportStep(e3.sessions, seq++)); }],
+      ['transport', async () => {
+        for (let i = 0; i < FAST_PER_ROUND; i++) {
+          uploads.length = 0;
+          add('transport', await transportStep(e3.sessions, seq++));
+          if (uploads.length) add('transport.upload', Math.max(...uploads));
+        }
+      }],
       ['lockstep30sim', engineSteps('lockstep30sim', e30)],
     ];
     if (eLab30) {
@@ -461,11 +486,12 @@ async function main() {
     const up3 = S['lockstep.upload']?.median;
     const extraCpu = S[`${big}.cpu`]?.median - S['lockstep.cpu']?.median;
     const analysis = [
-      `- 3 nodes: ${ms(up3)} of the ${ms(lk)} step is the block upload (SFTP open, write, close: three round trips in a row);`,
-      `  the rest is the pane: the typed \`__ls\` line, the block in a subshell, saving and restoring the shell's state, the end mark.`,
+      `- 3 nodes: the engine step waits ${ms(up3)} for block uploads (the engine uploads each step's blocks while it waits for approval`,
+      `  of the step before; without that, as in the transport-only row, the slowest upload, SFTP open, write, close, takes ${ms(S['transport.upload']?.median)});`,
+      `  the ${ms(lk)} are the pane: the typed \`__ls\` line, the block in a subshell, saving and restoring the shell's state, the end mark.`,
       `  lockstep's own CPU: ${ms(S['lockstep.cpu']?.median)} per step.`,
-      `- ${S.lab30 ? '30 real nodes' : '30 simulated sessions'}: the slowest upload alone takes ${ms(S[`${big}.upload`]?.median)} of ${ms(S[big]?.median)}: 90 SFTP requests, each through`,
-      `  sshd and an sftp-server process, and 30 block subshells, all share these 2 cores with the other jobs. lockstep's own CPU grows to`,
+      `- ${S.lab30 ? '30 real nodes' : '30 simulated sessions'}: ${ms(S[`${big}.upload`]?.median)} of ${ms(S[big]?.median)} is waiting for uploads; the rest is 30 panes' typed lines, block`,
+      `  subshells and end marks through 30 sshd processes, all sharing these 2 cores with the other jobs. lockstep's own CPU grows to`,
       `  ${ms(S[`${big}.cpu`]?.median)} per step (${ms(S[`${big}.cpu`]?.median / 30)} per node), mostly socket writes (\`--cpu-prof\`: \`writeBuffer\`) and ssh2 packet crypto.`,
       `- Estimate for 30 separate machines (not measured): node-side work runs in parallel there, so a step would cost about the`,
       `  3-node step plus lockstep's extra CPU: ${ms(lk + extraCpu)} = ${ratio(lk + extraCpu, lk)} of 3 nodes.`,
@@ -486,7 +512,7 @@ async function main() {
       '',
       '### 3 vs 30',
       '',
-      table(['what', 'median', 'p90', 'of which: slowest block upload (median)', 'lockstep CPU per step (median)', 'vs 3'], scaleRows),
+      table(['what', 'median', 'p90', 'of which: waiting for block uploads (median)', 'lockstep CPU per step (median)', 'vs 3'], scaleRows),
       '',
       '### Time to connect',
       '',

@@ -1,11 +1,14 @@
 // The screens of every node in a session, created on first output so replay and live runs
 // behave the same. Sizes follow `node.resized` events and the UI's layout.
 import { PaneTerminal } from './pane-terminal.js';
+import { FloodReclaimer, type FloodReclaimerOptions } from './reclaim.js';
 
 export interface PaneSetOptions {
   cols: number;
   rows: number;
   scrollback?: number;
+  /** When to give a flood's memory back (see reclaim.ts); false: never. */
+  reclaim?: FloodReclaimerOptions | false;
 }
 
 export class PaneSet {
@@ -14,11 +17,13 @@ export class PaneSet {
   private rows: number;
   private readonly scrollback: number | undefined;
   private readonly addListeners = new Set<(node: string) => void>();
+  private readonly reclaimer: FloodReclaimer | undefined;
 
   constructor(options: PaneSetOptions) {
     this.cols = options.cols;
     this.rows = options.rows;
     this.scrollback = options.scrollback;
+    this.reclaimer = options.reclaim === false ? undefined : new FloodReclaimer(options.reclaim);
   }
 
   /** The node's pane, created at the current size if new. */
@@ -47,6 +52,7 @@ export class PaneSet {
 
   write(node: string, data: string): void {
     this.get(node).write(data);
+    this.reclaimer?.output(data.length);
   }
 
   /** Resizes the given panes (all when `nodes` is undefined); new panes start at the last size. */
@@ -63,6 +69,7 @@ export class PaneSet {
   }
 
   dispose(): void {
+    this.reclaimer?.dispose();
     for (const pane of this.panes.values()) pane.dispose();
     this.panes.clear();
   }

@@ -67,6 +67,10 @@ function row(x: string, title: string): string {
   return '';
 }
 
+/** The pane's last non-empty line is its shell prompt: whatever ran there has finished. */
+const atPrompt = (x: string, node: string): boolean =>
+  new RegExp(`^lockstep@${node}:~\\$ *$`).test(paneText(x, node).split('\n').filter((l) => l.trim()).at(-1) ?? '');
+
 /** Types `text` into the pane(s) keys go to and presses Enter. */
 function typeLine(s: string, text: string): void {
   server.type(s, text);
@@ -121,7 +125,8 @@ describe('lockstep run in tmux against the lab', () => {
 
     // Step 2: controller1 prints another flavour; the divergence view names it with the diff.
     server.keys(s, 'n');
-    screen = await waitFor(s, (x) => /✓ Read the flavour +✓✓✓/.test(row(x, 'Read the flavour')), 'step 2 passed');
+    // Pane screens are drawn a frame after the step list: wait for both.
+    screen = await waitFor(s, (x) => /✓ Read the flavour +✓✓✓/.test(row(x, 'Read the flavour')) && NODES.every((n) => paneText(x, n).includes('flavour=')), 'step 2 passed');
     expect(paneText(screen, 'controller1')).toContain('flavour=chocolate');
     expect(paneText(screen, 'controller0')).toContain('flavour=vanilla');
     server.keys(s, 'v');
@@ -139,7 +144,12 @@ describe('lockstep run in tmux against the lab', () => {
     screen = await waitFor(s, (x) => /✓✓…$/.test(row(x, 'Wait for the ready flag')), 'gate pending on controller2 only');
     expect(paneTitle(screen, 'controller2')).toMatch(/gate …/);
     expect(paneTitle(screen, 'controller0')).toMatch(/gate ✓/);
-    screen = await waitFor(s, (x) => /✗ Wait for the ready flag +✓✓✗$/.test(row(x, 'Wait for the ready flag')), 'gate failed on controller2', 90_000);
+    screen = await waitFor(
+      s,
+      (x) => /✗ Wait for the ready flag +✓✓✗$/.test(row(x, 'Wait for the ready flag')) && paneText(x, 'controller2').includes('no ready flag on controller2'),
+      'gate failed on controller2',
+      90_000,
+    );
     expect(paneTitle(screen, 'controller2')).toMatch(/gate ✗ exit code 1/);
     expect(paneTitle(screen, 'controller1')).toMatch(/gate ✓/);
     expect(columnText(screen, SIDEBAR)).toMatch(/✗ controller2: exit code 1 \(after 7 attempts\)/);
@@ -152,9 +162,9 @@ describe('lockstep run in tmux against the lab', () => {
 
     // Step 4 waits for approval: the diff view shows the file before anything is written.
     const file = `/tmp/e2e-${tag}-dir/greeting.conf`;
-    screen = await waitFor(s, (x) => columnText(x, SIDEBAR).includes('Will change:'), 'the proposed file in the sidebar');
+    // The preview reads the file on each node: wait until all three have answered.
+    screen = await waitFor(s, (x) => columnText(x, SIDEBAR).includes(`Will change: • ${file} on 3 node(s)`), 'the proposed file in the sidebar');
     expect(columnText(screen, SIDEBAR)).toContain(`This step will: • write ${file} on 3 nodes • then check 1 gate on 3 nodes`);
-    expect(columnText(screen, SIDEBAR)).toContain(`Will change: • ${file} on 3 node(s)`);
     server.keys(s, 'd');
     screen = await waitFor(s, (x) => x.includes('File changes: Write the greeting') && NODES.every((n) => x.includes(`+greeting = hello from ${n}`)), 'diff view');
     for (const n of NODES) expect(screen).toContain(`[NOT WRITTEN YET] ${n}: ${file} (new file)`);
@@ -207,7 +217,7 @@ describe('lockstep run in tmux against the lab', () => {
     expect(topLines[0]).toMatch(/load average/);
     expect(topLines.some((l) => /PID +USER/.test(l))).toBe(true);
     server.keys(s, 'q');
-    await waitFor(s, (x) => !paneText(x, 'controller1').includes('Tasks:'), 'top closed');
+    await waitFor(s, (x) => atPrompt(x, 'controller1'), 'top closed');
     // less uses the alternate screen: the pane title says [full] while it runs.
     typeLine(s, 'less /etc/os-release');
     screen = await waitFor(s, (x) => paneTitle(x, 'controller1').includes('[full]') && paneText(x, 'controller1').includes('PRETTY_NAME'), 'less in pane 2');
@@ -315,7 +325,7 @@ describe('lockstep run in tmux against the lab', () => {
         expect(screen, label).toMatch(/\+ Say who you are +\+\+\+/);
       }
       server.keys(s, 'q');
-      await waitFor(s, (x) => !paneText(x, 'controller0').includes('Tasks:'), `${label}: top closed`);
+      await waitFor(s, (x) => atPrompt(x, 'controller0'), `${label}: top closed`);
       server.keys(s, 'C-]');
       server.keys(s, 'q');
       await waitFor(s, (x) => /EXIT=\d+/.test(x), `${label}: lockstep exited`);

@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { openReplay, type ReplayController } from '../../src/record/replay-source.js';
 import { App } from '../../src/ui/app.js';
 import { chooseCharset } from '../../src/ui/charset.js';
+import { REPLAY_BINDINGS, REPLAY_SPEEDS, liveBindingsInReplay, liveOnlyBindings, replayCommandFor } from '../../src/ui/keys.js';
 import { cellOf, formatClock, formatSpeed, progressCells, progressGlyphs } from '../../src/ui/replay/index.js';
 import type { OperatorIntent } from '../../src/state/index.js';
 import { syntheticSession } from '../record/synthetic-session.js';
@@ -79,6 +80,28 @@ describe('progress bar cells (pure)', () => {
   });
 });
 
+describe('replay keys (pure)', () => {
+  it('gives every replay key one command, keeps the live pane keys it does not take, refuses engine commands', () => {
+    const seen = new Map<string, string>();
+    for (const b of REPLAY_BINDINGS) for (const k of b.keys) {
+      expect(seen.get(k), `key ${k}`).toBeUndefined();
+      seen.set(k, b.command);
+      expect(replayCommandFor(k)).toBe(b.command);
+    }
+    expect(replayCommandFor('space')).toBe('replay-play');
+    expect(replayCommandFor('x')).toBeUndefined();
+    const live = liveBindingsInReplay();
+    expect(live.some((b) => b.engine)).toBe(false);
+    expect(live.find((b) => b.command === 'focus-next')?.keys).toEqual(['tab']); // → seeks in replay
+    expect(live.find((b) => b.command === 'focus-node')).toBeUndefined(); // digits jump to steps
+    expect(live.map((b) => b.command)).toEqual(expect.arrayContaining(['scroll', 'zoom', 'help', 'quit', 'diff']));
+    expect(liveOnlyBindings().map((b) => b.command)).toEqual(expect.arrayContaining(['type', 'rollback', 'retry', 'skip', 'broadcast-all']));
+    for (const b of liveOnlyBindings()) for (const k of b.keys) expect(replayCommandFor(k)).toBeUndefined();
+    expect(REPLAY_SPEEDS[0]).toBe(0.5);
+    expect(REPLAY_SPEEDS.at(-1)).toBe(16);
+  });
+});
+
 describe('the replay TUI', () => {
   it('shows REPLAY, paused, speed, time / duration and a progress bar with every kind of mark', async () => {
     const r = mount();
@@ -108,6 +131,17 @@ describe('the replay TUI', () => {
     expect(r.bar(f)).not.toContain('─');
   });
 
+  it('draws the bar and the keys in ASCII where the terminal has no Unicode', async () => {
+    const r = mount({ unicode: false });
+    let f = await r.waitFor((x) => x.includes(' REPLAY '), 'first frame');
+    expect(r.bar(f)).toMatch(/^@-+/);
+    expect(f).toContain('Left/Right 10s');
+    await r.key('\x1b[F');
+    f = await r.waitFor((x) => r.bar(x).endsWith('@'), 'the end');
+    expect(r.bar(f)).toMatch(/^[=|gxo]+@$/);
+    expect(f).not.toMatch(/[━─●←→]/);
+  });
+
   it('changes speed with + and - between x0.5 and x16', async () => {
     const r = mount();
     await r.waitFor((x) => x.includes(' x1 '), 'x1');
@@ -121,6 +155,26 @@ describe('the replay TUI', () => {
     f = await r.waitFor((x) => x.includes(' x0.5 '), 'x0.5');
     expect(f).toContain('already the slowest');
     expect(r.replay.status().speed).toBe(0.5);
+  });
+
+  it('plays and pauses with space, and plays again from the start once ended', async () => {
+    const r = mount();
+    await r.waitFor((x) => x.includes(' REPLAY '), 'first frame');
+    await r.key('+', '+', '+', '+', ' ');
+    await r.waitFor((x) => x.includes('playing x16'), 'playing');
+    await r.waitFor(() => r.replay.status().position > 5, 'some events played');
+    await r.key(' ');
+    await r.waitFor((x) => x.includes('paused x16'), 'paused');
+    const at = r.replay.status().position;
+    expect(at).toBeLessThan(r.replay.index.length);
+    await tick(300);
+    expect(r.replay.status().position).toBe(at);
+    await r.key(' ');
+    let f = await r.waitFor((x) => x.includes('ended') && r.bar(x).endsWith('●'), 'played to the end', 20_000);
+    expect(f).toContain('started on n2');
+    await r.key(' '); // from the start again
+    f = await r.waitFor((x) => x.includes('playing') || r.replay.status().position < r.replay.index.length, 'restarted');
+    expect(r.replay.status().position).toBeLessThan(r.replay.index.length);
   });
 
   it("jumps to step N and shows that step's screens; a jump back shows the earlier screens", async () => {
@@ -144,6 +198,17 @@ describe('the replay TUI', () => {
     expect(f).toContain('downloaded 21 MB');
     expect(f).not.toContain('config ok');
     expect(f).not.toContain('config BAD');
+
+    // per-pane scrollback, as live: [ then g (top) shows what scrolled off; q returns
+    await r.key('\x1b[F'); // End
+    f = await r.waitFor((x) => x.includes('started on n0') && x.includes('ended'), 'the end');
+    expect(f).not.toContain('curl etcd on n0'); // scrolled off the 6-row recorded screen
+    await r.key('[', 'g');
+    f = await r.waitFor((x) => x.includes('curl etcd on n0') && x.includes('[scroll -'), 'scrolled to the top');
+    expect(f).toContain('SCROLL');
+    await r.key('q');
+    f = await r.waitFor((x) => !x.includes('curl etcd on n0') && !x.includes('SCROLL'), 'back from scrolling');
+    expect(r.replay.status().position).toBe(r.replay.index.length); // g scrolled, it did not jump to a gate
 
     // a step that does not exist
     await r.key('7', '\r');

@@ -6,8 +6,15 @@ import { LEAVE_TYPING_LABEL, REPLAY_BINDINGS, REPLAY_FOOTER_LIVE, REPLAY_PROMPT_
 import type { ReplayUi } from './replay-ui.js';
 import { useReplayState } from './use-replay.js';
 import { progressGlyphs } from './progress.js';
+import { useTui } from '../context.js';
+
+/** Arrow labels in words where the terminal cannot show Unicode. */
+function plain(label: string, unicode: boolean): string {
+  return unicode ? label : label.replaceAll('←', 'Left').replaceAll('→', 'Right');
+}
 
 export function ReplayFooter({ replay, width, overlay }: { replay: ReplayUi; width: number; overlay: boolean }): React.ReactElement {
+  const { charset } = useTui();
   const prompt = useReplayState(replay, (s) => s.prompt);
   const message = useReplayState(replay, (s) => s.message);
   let content: React.ReactNode;
@@ -23,7 +30,7 @@ export function ReplayFooter({ replay, width, overlay }: { replay: ReplayUi; wid
   else {
     const live = liveBindingsInReplay().filter((b) => b.footer && REPLAY_FOOTER_LIVE.includes(b.command));
     const items = [
-      ...REPLAY_BINDINGS.filter((b) => b.footer).map((b) => ({ key: b.footerKeys ?? keyLabel(b.keys[0]!), label: b.footer!, id: b.command as string })),
+      ...REPLAY_BINDINGS.filter((b) => b.footer).map((b) => ({ key: plain(b.footerKeys ?? keyLabel(b.keys[0]!), charset.unicode), label: b.footer!, id: b.command as string })),
       ...live.map((b) => ({ key: keyLabel(b.keys[0]!), label: b.footer!, id: b.command as string })),
     ];
     content = items.map((it) => (
@@ -48,7 +55,7 @@ export interface HelpLine {
 /** The help overlay's lines in replay: replay keys, live keys that still work, live-only keys. */
 export function replayHelpLines(unicode: boolean): HelpLine[] {
   const g = progressGlyphs(unicode);
-  const row = (keys: string[], help: string): HelpLine => ({ text: `${keys.map(keyLabel).join(' ').padEnd(16)} ${help}` });
+  const row = (keys: string[], help: string): HelpLine => ({ text: `${plain(keys.map(keyLabel).join(' '), unicode).padEnd(16)} ${help}` });
   const lines: HelpLine[] = [{ text: 'Replay', bold: true }];
   for (const b of REPLAY_BINDINGS) lines.push(row(b.command === 'replay-step' ? ['1-9', '0', 'j'] : b.keys, b.help));
   lines.push({ text: `Bar: ${g.head} now  ${g.marks.step} step  ${g.marks.gate} gate  ${g.marks.failure} failure  ${g.marks.decision} operator decision` });
