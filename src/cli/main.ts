@@ -18,6 +18,7 @@ const modules: (() => Promise<{ register: Registrar }>)[] = [
   () => import('./lint.js'),
   () => import('./plan.js'),
   () => import('./run.js'),
+  () => import('./rollback.js'),
   () => import('./lab.js'),
   () => import('./certs.js'),
   () => import('./verify.js'),

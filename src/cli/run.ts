@@ -3,14 +3,15 @@
 // Wiring only: the engine drives, transports connect, the recorder writes.
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { resolve } from 'node:path';
+import { basename, resolve } from 'node:path';
+import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import { createEngine, findStep, runHeadless, type ConnectContext, type Engine } from '../engine/index.js';
 import { describeResume, findResumePoint, ResumeError, resumedPlan } from '../engine/resume.js';
 import { loadInventory, type Inventory, type Node } from '../inventory/index.js';
 import { decodeRecording, defaultRecordingPath, Recorder, RecordingError, summarizeInventory, type DecodedRecording, type PreviousRecording } from '../record/index.js';
 import { buildPlan, hasErrors, loadRunbooks, type Plan } from '../runbook/index.js';
-import type { SanChecker } from '../steps/index.js';
+import type { BackupConfig, SanChecker } from '../steps/index.js';
 import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../transport/index.js';
 import { printDiagnostics } from './diagnostics.js';
 import { UserError } from './errors.js';
@@ -58,7 +59,7 @@ export function register(program: Command): void {
     });
 }
 
-function loadPlan(paths: string[], opts: RunOptions): { plan: Plan; inventory: Inventory } {
+export function loadPlan(paths: string[], opts: RunOptions): { plan: Plan; inventory: Inventory } {
   const loaded = loadRunbooks(paths);
   const inv = loadInventory(opts.inventory);
   const diagnostics = [...loaded.diagnostics, ...inv.diagnostics];
@@ -87,7 +88,7 @@ function connector(inventory: Inventory, opts: RunOptions, interactive: () => bo
 }
 
 /** Opens one node's session at `size`, turning host-key outcomes into events. */
-function connectNode(inventory: Inventory, opts: RunOptions, interactive: () => boolean) {
+export function connectNode(inventory: Inventory, opts: RunOptions, interactive: () => boolean) {
   const byName = new Map(inventory.nodes.map((n) => [n.name, n]));
   return async (name: string, ctx: ConnectContext, size: { cols: number; rows: number }): Promise<NodeSession> => {
     const node = byName.get(name) as Node;
@@ -155,7 +156,7 @@ async function tryTui(engine: Engine, mode: TuiMode, plan: Plan, sizes: PaneSize
 }
 
 /** Reads the recording to resume; a damaged one is refused naming file:line. */
-function readForResume(file: string): DecodedRecording & { head: string } {
+export function readForResume(file: string): DecodedRecording & { head: string } {
   let bytes: Buffer;
   try {
     bytes = readFileSync(file);
@@ -201,6 +202,13 @@ function prepareResume(paths: string[], opts: RunOptions & { resume: string }): 
   }
   const after = point.nextIndex > 0 ? plan.steps[point.nextIndex - 1]?.id : undefined;
   return { plan: steps, inventory, previous: { file, head: rec.head, lines: rec.lines, lastCompletedStep: after } };
+}
+
+/** Durable file backups on the nodes, one directory per session (named after its recording). */
+export function backupConfig(recordPath: string, inventory: Inventory): BackupConfig {
+  const byName = new Map(inventory.nodes.map((n) => [n.name, n]));
+  const sessionId = `${basename(recordPath).replace(/\.jsonl$/, '')}-${randomBytes(3).toString('hex')}`;
+  return { sessionId, root: (node) => byName.get(node)?.vars.lockstep_backup_dir ?? process.env.LOCKSTEP_BACKUP_DIR ?? undefined };
 }
 
 export async function runCommand(paths: string[], opts: RunOptions): Promise<number> {
@@ -250,6 +258,7 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
     nodeVars: Object.fromEntries(inventory.nodes.map((n) => [n.name, n.vars])),
     sanCheck,
     meta: { version: VERSION, operator, host: hostname(), ...size },
+    backups: backupConfig(recordPath, inventory),
   });
   const annotate = withChanges(plan);
   engine.subscribe((e) => {

@@ -15,8 +15,10 @@ import {
   runSanCheckGate,
   runVerifyGate,
   type NodeRun,
+  type BackupConfig,
   type SanChecker,
   type StepContext,
+  type StoredBackup,
 } from '../steps/index.js';
 import type { NodeSession } from '../transport/types.js';
 import { REDACTED } from '../record/redact.js';
@@ -66,6 +68,15 @@ export interface EngineOptions {
    * recent output to rebuild the screens (the recorder keeps every byte). Default 512 Ki.
    */
   historyOutputChars?: number;
+  /** Keep file backups durably on the nodes (file-backup.ts); absent: in memory only. */
+  backups?: BackupConfig;
+  /** Steps an earlier session ran (`run --resume`, `rollback`): they count as passed and roll
+   * back from the node backups it recorded (checked by sha256). */
+  earlier?: { step: string; backups: StoredBackup[] }[];
+  /** Restore node backups even when missing or altered. Default false. */
+  forceRestore?: boolean;
+  /** Do not run anything: roll back to this step (id) and end (`lockstep rollback`). */
+  rollbackOnly?: string;
 }
 
 export interface Engine {
@@ -142,6 +153,14 @@ class LockstepEngine implements Engine {
     this.historyOutputChars = Math.max(0, options.historyOutputChars ?? 512 * 1024);
     this.t0 = this.now();
     this.status = this.steps.map(() => 'pending');
+    for (const e of options.earlier ?? []) {
+      const i = this.steps.findIndex((s) => s.id === e.step);
+      if (i < 0) continue;
+      this.status[i] = 'passed';
+      const journal = new FileJournal();
+      for (const b of e.backups) journal.rememberRecorded(b);
+      this.journals.set(i, journal);
+    }
     this.identities = this.plan.nodes.map((n) => ({ name: n.name, address: n.address, vars: options.nodeVars?.[n.name] }));
   }
 
@@ -275,7 +294,7 @@ class LockstepEngine implements Engine {
     try {
       await this.connectAll();
       if (this.options.startAt !== undefined) this.goto(this.options.startAt);
-      end = await this.drive();
+      end = this.options.rollbackOnly !== undefined ? await this.rollbackOnly(this.options.rollbackOnly) : await this.drive();
     } finally {
       await this.closeAll();
     }
@@ -352,6 +371,8 @@ class LockstepEngine implements Engine {
       session: (n) => (this.gone.has(n) ? undefined : this.sessions.get(n)),
       whenGone: (n) => this.whenGone(n),
       signal,
+      backups: this.options.backups,
+      forceRestore: this.options.forceRestore,
     };
   }
 
@@ -585,6 +606,16 @@ class LockstepEngine implements Engine {
       .map((r) => ({ node: r.node, output: r.result.output }));
     const report = detectDivergence(finished, this.identities);
     if (report) this.emit({ type: 'divergence', step, block, majority: report.majority, outliers: report.outliers, tie: report.tie });
+  }
+
+  /** `rollbackOnly`: rolls back to `id` and ends (completed when every step rolled back). */
+  private async rollbackOnly(id: string): Promise<SessionEnd> {
+    const to = this.stepIndex(id);
+    if (to < 0) return 'failed';
+    this.cursor = this.steps.length;
+    await this.rollbackTo(to);
+    if (this.quitting) return 'interrupted';
+    return this.status.some((s, i) => i >= to && s === 'failed') ? 'failed' : 'completed';
   }
 
   /** Rolls back every step that ran, from the latest down to step `to`, in reverse order. */

@@ -52,7 +52,7 @@ export interface AuditReport {
   steps: AuditStep[];
   decisions: AuditDecision[];
   typed: { t: number; nodes: string[]; data: string; redacted: boolean }[];
-  files: { t: number; step: string; block: string; node: string; path: string; action: 'written' | 'restored' | 'removed'; existed?: boolean; diff?: string }[];
+  files: { t: number; step: string; block: string; node: string; path: string; action: 'written' | 'restored' | 'removed'; existed?: boolean; diff?: string; backup?: string }[];
   divergences: { t: number; step: string; block: string; majority: string[]; tie: boolean; outliers: { node: string; diff: string }[] }[];
   notices: { t: number; level: 'warn' | 'error'; message: string; node?: string }[];
 }
@@ -154,6 +154,7 @@ export function auditRecording(input: AuditInput): AuditReport {
     return s;
   };
   const diffs = new Map<string, { existed: boolean; diff: string }>();
+  const backups = new Map<string, string>();
   for (const e of input.events) {
     r.session.durationMs = Math.max(r.session.durationMs, e.t); // t counts from the session's start
     switch (e.type) {
@@ -216,9 +217,13 @@ export function auditRecording(input: AuditInput): AuditReport {
         break;
       case 'file.written': {
         const d = diffs.get(`${e.step}\0${e.block}\0${e.node}`);
-        r.files.push({ t: e.t, step: e.step, block: e.block, node: e.node, path: e.path, action: 'written', existed: d?.existed, diff: d?.diff });
+        const backup = backups.get(`${e.step}\0${e.block}\0${e.node}`);
+        r.files.push({ t: e.t, step: e.step, block: e.block, node: e.node, path: e.path, action: 'written', existed: d?.existed, diff: d?.diff, ...(backup ? { backup } : {}) });
         break;
       }
+      case 'file.backup':
+        backups.set(`${e.step}\0${e.block}\0${e.node}`, e.backup);
+        break;
       case 'file.restored':
         r.files.push({ t: e.t, step: e.step, block: e.block, node: e.node, path: e.path, action: e.removed ? 'removed' : 'restored' });
         break;

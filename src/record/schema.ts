@@ -25,6 +25,7 @@ const SCHEMA: Record<EventType, Record<string, Kind>> = {
   'file.diff': { step: 'string', block: 'string', node: 'string', path: 'string', existed: 'boolean', diff: 'string', changed: 'boolean' },
   'file.written': { step: 'string', block: 'string', node: 'string', path: 'string' },
   'file.restored': { step: 'string', block: 'string', node: 'string', path: 'string', removed: 'boolean' },
+  'file.backup': { step: 'string', block: 'string', node: 'string', path: 'string', backup: 'string', existed: 'boolean' },
   'gate.attempt': { step: 'string', block: 'string', node: 'string', attempt: 'number' },
   'gate.result': { step: 'string', block: 'string', node: 'string', ok: 'boolean', attempt: 'number', exitCode: 'number|null', reason: '?string', tail: '?string' },
   divergence: { step: 'string', block: 'string', majority: 'string[]', outliers: 'array' },

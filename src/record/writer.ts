@@ -20,7 +20,7 @@ export interface RecorderOptions {
   createdAt?: string;
 }
 
-const SYNC_AFTER = new Set<LockstepEvent['type']>(['step.finished', 'gate.result', 'operator.intent', 'hostkey.accepted', 'session.ended', 'file.written', 'file.restored']);
+const SYNC_AFTER = new Set<LockstepEvent['type']>(['step.finished', 'gate.result', 'operator.intent', 'hostkey.accepted', 'session.ended', 'file.written', 'file.restored', 'file.backup']);
 
 export class Recorder {
   private fd: number | null;

@@ -59,6 +59,14 @@ export type EventBody =
   | { type: 'file.diff'; step: string; block: string; node: string; path: string; existed: boolean; diff: string; changed: boolean }
   | { type: 'file.written'; step: string; block: string; node: string; path: string }
   | { type: 'file.restored'; step: string; block: string; node: string; path: string; removed: boolean }
+  /**
+   * Before a file block changes `path`, the previous content (or the fact that the file did not
+   * exist), its mode and owner were kept on the node in `backup`, a root-only directory that
+   * outlives lockstep (a crash, kill -9): `lockstep rollback REC` and `--resume` restore from it.
+   * `sha256` is the hex sha256 of the previous content (null when it did not exist); the content
+   * itself never enters the recording.
+   */
+  | { type: 'file.backup'; step: string; block: string; node: string; path: string; backup: string; existed: boolean; sha256: string | null; mode?: number; owner?: string }
   | { type: 'gate.attempt'; step: string; block: string; node: string; attempt: number }
   | {
       type: 'gate.result';

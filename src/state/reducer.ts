@@ -81,6 +81,8 @@ function apply(state: SessionState, e: LockstepEvent): SessionState {
       return setDiffState(state, e.step, e.block, e.node, 'written');
     case 'file.restored':
       return setDiffState(state, e.step, e.block, e.node, e.removed ? 'removed' : 'restored');
+    case 'file.backup':
+      return state;
     case 'gate.attempt':
       return setGate(state, e.step, e.node, { block: e.block, state: 'pending', attempt: e.attempt });
     case 'gate.result':

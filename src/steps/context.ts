@@ -2,6 +2,7 @@
 // to report events, and the operator's interrupt. Nothing here knows about the UI.
 import type { EventBody } from '../state/events.js';
 import type { NodeSession } from '../transport/types.js';
+import type { BackupConfig } from './file-backup.js';
 
 export interface StepContext {
   /** The step being worked on (`<runbook>/<step-id>`). */
@@ -13,6 +14,10 @@ export interface StepContext {
   whenGone(node: string): Promise<string>;
   /** Aborted when the operator interrupts (Ctrl-C to every pane) or quits. */
   readonly signal: AbortSignal;
+  /** Where file blocks keep durable backups on the nodes; absent: in memory only. */
+  readonly backups?: BackupConfig;
+  /** Restore node backups even when missing or altered (`--force`). Default false. */
+  readonly forceRestore?: boolean;
 }
 
 /** How one node fared on one block. */

@@ -1,7 +1,9 @@
 // File blocks: read the node's current file, show the diff, then write atomically with
-// mode and owner, remembering what was there for rollback.
+// mode and owner, remembering what was there for rollback: in memory, and (when the engine
+// gives a BackupConfig) durably on the node, recorded as `file.backup`, before anything changes.
 import type { PlannedBlock } from '../runbook/plan-types.js';
 import type { NodeOutcome, StepContext } from './context.js';
+import { storeBackup } from './file-backup.js';
 import { fileDiff } from './file-diff.js';
 import type { FileJournal } from './file-journal.js';
 
@@ -26,6 +28,20 @@ async function writeOnNode(ctx: StepContext, block: PlannedBlock, node: string, 
     const attrsDiffer = stat !== null && ((mode !== undefined && (stat.mode & 0o7777) !== mode) || !ownerMatches(owner, stat.owner));
     if (changed || attrsDiffer) {
       if (ctx.signal.aborted) return { node, ok: false, reason: 'interrupted before writing' };
+      // The durable copy first: a file is never changed without its original kept on the node.
+      if (ctx.backups && !journal.isStored(node, path)) {
+        const original = journal.get(node, path) ?? { content: before, mode: stat?.mode, owner: stat?.owner };
+        let stored;
+        try {
+          stored = await storeBackup(session, ctx.backups, { node, step: ctx.step, block: block.id, path }, original);
+        } catch (err) {
+          return { node, ok: false, reason: `could not keep a backup of ${path} on the node, so it was not written: ${err instanceof Error ? err.message : String(err)}` };
+        }
+        const kept = journal.get(node, path);
+        if (kept) kept.stored = stored;
+        const { backup, existed, sha256, mode: oldMode, owner: oldOwner } = stored;
+        ctx.emit({ type: 'file.backup', step: ctx.step, block: block.id, node, path, backup, existed, sha256, ...(oldMode !== undefined ? { mode: oldMode } : {}), ...(oldOwner !== undefined ? { owner: oldOwner } : {}) });
+      }
       await session.writeFileAtomic(path, content, { mode, owner });
       ctx.emit({ type: 'file.written', step: ctx.step, block: block.id, node, path });
     }

@@ -1,7 +1,9 @@
 // Rolling one step back: its rollback blocks run (in document order), then the files it
-// wrote are restored newest first: old bytes, mode and owner put back, created files removed.
+// wrote are restored newest first: old bytes, mode and owner put back, created files removed;
+// files of steps an earlier session ran come back from the node backups it recorded.
 import type { PlannedStep } from '../runbook/plan-types.js';
 import type { NodeOutcome, StepContext } from './context.js';
+import { BackupError, restoreBackup } from './file-backup.js';
 import type { FileJournal } from './file-journal.js';
 import { failureReason, runBlock } from './run-block.js';
 
@@ -26,6 +28,22 @@ export async function rollbackStep(ctx: StepContext, step: PlannedStep, journal:
       ctx.emit({ type: 'file.restored', step: ctx.step, block: '', node: backup.node, path: backup.path, removed: backup.content === null });
     } catch (err) {
       problems.push({ node: backup.node, ok: false, reason: `cannot restore ${backup.path}: ${err instanceof Error ? err.message : String(err)}` });
+    }
+  }
+  // Steps an earlier session ran: their files come back from the node backups it recorded,
+  // each checked against its recorded sha256 first.
+  for (const backup of journal?.recordedNewestFirst() ?? []) {
+    const session = ctx.session(backup.node);
+    if (!session) {
+      problems.push({ node: backup.node, ok: false, reason: `cannot restore ${backup.path}: node not connected` });
+      continue;
+    }
+    try {
+      const removed = await restoreBackup(session, backup, { force: ctx.forceRestore });
+      ctx.emit({ type: 'file.restored', step: ctx.step, block: '', node: backup.node, path: backup.path, removed });
+    } catch (err) {
+      const why = err instanceof BackupError ? `${err.message}; nothing was restored from it` : `cannot restore ${backup.path} from ${backup.backup}: ${err instanceof Error ? err.message : String(err)}`;
+      problems.push({ node: backup.node, ok: false, reason: why });
     }
   }
   for (const p of problems) ctx.emit({ type: 'notice', level: 'error', node: p.node, message: `rollback of ${ctx.step}: ${p.reason}` });

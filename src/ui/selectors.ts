@@ -1,5 +1,5 @@
 // Selectors the screen needs beyond src/state's.
-import { selectFocusStep, selectStep, type SessionState, type StepView } from '../state/index.js';
+import { gateSummary, selectFocusStep, selectStep, type SessionState, type StepView } from '../state/index.js';
 
 /**
  * Which nodes get a pane: those some step runs on. An inventory often lists more (a gateway,
@@ -20,4 +20,12 @@ export function selectPaneNodes(s: SessionState): string[] {
 export function selectShownStep(s: SessionState): StepView | undefined {
   const waiting = s.waiting?.step ? selectStep(s, s.waiting.step) : undefined;
   return waiting ?? selectFocusStep(s);
+}
+
+/**
+ * A node's gate as the screen shows it: gate results belong to the run that produced them, so
+ * a step rolled back (or skipped, or pending again) shows none, not the last run's ticks.
+ */
+export function shownGate(step: StepView, node: string): ReturnType<typeof gateSummary> {
+  return step.status === 'rolled-back' || step.status === 'skipped' || step.status === 'pending' ? { state: 'none' } : gateSummary(step, node);
 }

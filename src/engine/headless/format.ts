@@ -130,6 +130,8 @@ export class HeadlessFormatter {
         return [`${this.prefix(e.node)}wrote ${e.path}`];
       case 'file.restored':
         return [`${this.prefix(e.node)}${e.removed ? `removed ${e.path} (it did not exist before)` : `restored ${e.path}`}`];
+      case 'file.backup':
+        return [`${this.prefix(e.node)}${this.c('2', `kept ${e.existed ? `the previous ${e.path}` : `the absence of ${e.path}`} in ${e.backup}`)}`];
       case 'gate.attempt':
         this.gates.add(e.block);
         return e.attempt > 1 ? [`${this.prefix(e.node)}${this.c('2', `gate ${e.block}: attempt ${e.attempt}`)}`] : [];

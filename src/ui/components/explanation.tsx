@@ -2,8 +2,8 @@
 // their reasons, and what the engine waits for.
 import React from 'react';
 import { Box, Text } from 'ink';
-import { gateSummary, type WaitReason } from '../../state/index.js';
-import { selectShownStep } from '../selectors.js';
+import type { WaitReason } from '../../state/index.js';
+import { selectShownStep, shownGate } from '../selectors.js';
 import { useTui } from '../context.js';
 import { useSession } from '../hooks/use-session.js';
 import { Markdown } from './markdown.js';
@@ -19,7 +19,7 @@ export function Explanation({ width }: { width: number }): React.ReactElement | 
   const proposed = useSession((s) => s.diffs.filter((d) => d.step === step?.id && d.state === 'proposed' && d.changed));
   if (!step) return null;
   const failures = step.nodes.flatMap((n) => {
-    const g = gateSummary(step, n);
+    const g = shownGate(step, n);
     return g.state === 'failed' ? [{ node: n, reason: g.failed?.reason ?? 'failed' }] : [];
   });
   const paths = [...new Set(proposed.map((d) => d.path))];

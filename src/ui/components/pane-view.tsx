@@ -3,8 +3,7 @@
 import React from 'react';
 import { Box, Text } from 'ink';
 import type { StyledLine, StyledRun } from '../../terminal/index.js';
-import { gateSummary } from '../../state/index.js';
-import { selectShownStep } from '../selectors.js';
+import { selectShownStep, shownGate } from '../selectors.js';
 import { useTui } from '../context.js';
 import { encodeRun, type ColourDepth } from '../sgr.js';
 import { usePaneSnapshot } from '../hooks/use-pane-snapshot.js';
@@ -77,7 +76,7 @@ export const PaneView = React.memo(function PaneView(props: PaneViewProps): Reac
   const gate = useSession((s) => {
     const step = selectShownStep(s);
     if (!step) return { state: 'none' as const, reason: undefined };
-    const g = gateSummary(step, props.node);
+    const g = shownGate(step, props.node);
     return { state: g.state, reason: g.failed?.reason };
   });
   // A lost or refused node says why on the pane's first row, above its last screen.

@@ -1,7 +1,8 @@
 // The runbook's steps with their status and a mark per node (and per node gate).
 import React from 'react';
 import { Box, Text } from 'ink';
-import { gateSummary, type NodeMark, type StepView } from '../../state/index.js';
+import type { NodeMark, StepView } from '../../state/index.js';
+import { shownGate } from '../selectors.js';
 import { useTui } from '../context.js';
 import { useSession } from '../hooks/use-session.js';
 import type { Charset } from '../charset.js';
@@ -38,7 +39,7 @@ function NodeMarks({ step }: { step: StepView }): React.ReactElement {
   return (
     <Text>
       {step.nodes.map((n) => {
-        const gate = gateSummary(step, n);
+        const gate = shownGate(step, n);
         if (gate.state === 'failed') return <Text key={n} color="red">{charset.marks.gateFailed}</Text>;
         if (gate.state === 'pending') return <Text key={n} color="yellow">{charset.marks.gatePending}</Text>;
         if (gate.state === 'passing') return <Text key={n} color="green">{charset.marks.gatePassing}</Text>;
