@@ -4,7 +4,7 @@
 // Recorded as a new session linked to the old one. Wiring only: the engine does the work.
 import { readFileSync } from 'node:fs';
 import { hostname, userInfo } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createEngine, findStep, runHeadless } from '../engine/index.js';
 import { earlierSteps, type RollbackRecording } from '../engine/rollback-source.js';
@@ -40,22 +40,21 @@ export function register(program: Command): void {
 }
 
 /** The recording and the ones it continued (header.previous), oldest first. */
-function readChain(file: string): { chain: RollbackRecording[]; newest: ReturnType<typeof readForResume> } {
-  const newest = readForResume(file);
+export function readChain(file: string, decoded?: ReturnType<typeof readForResume>): { chain: RollbackRecording[]; newest: ReturnType<typeof readForResume> } {
+  const newest = decoded ?? readForResume(file);
   const chain: RollbackRecording[] = [{ file, events: newest.events }];
   const seen = new Set([resolve(file)]);
   let prev = (newest.header as { previous?: PreviousRecording }).previous;
-  while (prev && !seen.has(resolve(dirname(file), prev.file))) {
+  while (prev && !seen.has(resolve(prev.file))) {
     const path = resolve(prev.file);
     seen.add(path);
-    let bytes: Buffer;
+    let d;
     try {
-      bytes = readFileSync(path);
-    } catch {
-      process.stderr.write(`lockstep: rollback: the earlier recording ${prev.file} is not readable; steps done before it was resumed are not rolled back\n`);
+      d = decodeRecording(readFileSync(path), prev.file);
+    } catch (err) {
+      process.stderr.write(`lockstep: the earlier recording ${prev.file} cannot be read (${err instanceof Error ? err.message : String(err)}); steps it ran cannot be rolled back from here\n`);
       break;
     }
-    const d = decodeRecording(bytes, prev.file);
     chain.unshift({ file: prev.file, events: d.events.slice(0, Math.max(0, prev.lines - 1)) });
     prev = (d.header as { previous?: PreviousRecording }).previous;
   }

@@ -6,8 +6,10 @@ import { hostname, userInfo } from 'node:os';
 import { basename, resolve } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
-import { createEngine, findStep, runHeadless, type ConnectContext, type Engine } from '../engine/index.js';
+import { createEngine, findStep, runHeadless, type ConnectContext, type Engine, type EngineOptions } from '../engine/index.js';
 import { describeResume, findResumePoint, ResumeError, resumedPlan } from '../engine/resume.js';
+import { earlierSteps, withEarlierSteps } from '../engine/rollback-source.js';
+import { readChain } from './rollback.js';
 import { loadInventory, type Inventory, type Node } from '../inventory/index.js';
 import { decodeRecording, defaultRecordingPath, Recorder, RecordingError, summarizeInventory, type DecodedRecording, type PreviousRecording } from '../record/index.js';
 import { buildPlan, hasErrors, loadRunbooks, type Plan } from '../runbook/index.js';
@@ -176,7 +178,7 @@ export function readForResume(file: string): DecodedRecording & { head: string }
 }
 
 /** --resume: works out what to run (pure, src/engine/resume.ts) and the new recording's link. */
-function prepareResume(paths: string[], opts: RunOptions & { resume: string }): { plan: Plan; inventory: Inventory; previous: PreviousRecording } {
+function prepareResume(paths: string[], opts: RunOptions & { resume: string }): { plan: Plan; inventory: Inventory; previous: PreviousRecording; startAt?: string; earlier: EngineOptions['earlier'] } {
   if (opts.from !== undefined) throw new UserError('--from and --resume do not go together: --resume continues where the recording stops');
   const file = opts.resume;
   const rec = readForResume(file);
@@ -201,7 +203,11 @@ function prepareResume(paths: string[], opts: RunOptions & { resume: string }): 
     throw new UserError(`nothing to resume: every step of ${file} was completed${point.lastCompleted ? ` (the last, ${point.lastCompleted.id}, at ${file}:${point.lastCompleted.line})` : ''}`);
   }
   const after = point.nextIndex > 0 ? plan.steps[point.nextIndex - 1]?.id : undefined;
-  return { plan: steps, inventory, previous: { file, head: rec.head, lines: rec.lines, lastCompletedStep: after } };
+  // Steps done before stay in the plan (not run again), so a rollback reaches them through the
+  // backups kept on the nodes (src/engine/rollback-source.ts).
+  const prior = withEarlierSteps(plan, steps, earlierSteps(readChain(file, rec).chain));
+  const withPrior = { ...steps, steps: [...plan.steps.filter((s) => prior.prefix.includes(s.id)), ...steps.steps] };
+  return { plan: withPrior, inventory, previous: { file, head: rec.head, lines: rec.lines, lastCompletedStep: after }, startAt: prior.startAt, earlier: prior.earlier };
 }
 
 /** Durable file backups on the nodes, one directory per session (named after its recording). */
@@ -254,7 +260,8 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
     // Unknown host keys are asked about only when a TUI is there to answer.
     connect: connector(inventory, opts, () => tuiActive, sizes, preview),
     autoApprove: opts.yes ?? false,
-    startAt: opts.from,
+    startAt: opts.from ?? resumed?.startAt,
+    earlier: resumed?.earlier,
     nodeVars: Object.fromEntries(inventory.nodes.map((n) => [n.name, n.vars])),
     sanCheck,
     meta: { version: VERSION, operator, host: hostname(), ...size },

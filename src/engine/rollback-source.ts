@@ -64,3 +64,24 @@ export function earlierSteps(chain: readonly RollbackRecording[]): EarlierStep[]
   // Re-check steps (`<id>.recheck`, from --resume) change nothing.
   return [...steps.values()].filter((s) => !s.step.endsWith('.recheck'));
 }
+
+/**
+ * `run --resume`: the resumed plan, preceded by the steps the earlier session(s) ran and that do
+ * not run again, so that rolling back from the resumed session reaches them too (through their
+ * node backups). `earlier` is what the engine gets (`EngineOptions.earlier`); `startAt` is
+ * where the run starts (the re-check, or the first step still to run).
+ */
+export function withEarlierSteps(
+  full: { steps: readonly { id: string }[] },
+  resumed: { steps: readonly { id: string }[] },
+  earlier: readonly EarlierStep[],
+): { prefix: string[]; startAt?: string; earlier: { step: string; backups: StoredBackup[] }[] } {
+  const again = new Set(resumed.steps.map((s) => s.id));
+  const ran = new Map(earlier.map((e) => [e.step, e]));
+  const prefix = full.steps.filter((s) => ran.has(s.id) && !again.has(s.id)).map((s) => s.id);
+  return {
+    prefix,
+    startAt: prefix.length > 0 ? resumed.steps[0]?.id : undefined,
+    earlier: earlier.filter((e) => full.steps.some((s) => s.id === e.step)).map((e) => ({ step: e.step, backups: e.backups })),
+  };
+}

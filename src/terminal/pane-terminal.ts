@@ -431,30 +431,6 @@ export function splitByLines(data: string, cols: number, maxLines: number): stri
 
 /** Reused by plainText: the bytes of one line. */
 let latin1 = Buffer.alloc(512);
-/** An erased cell as xterm stores it: code 0, width 1, default colours. */
-const ERASED = 0x400000;
-/** Bytes of erased cells, to compare a line's tail with in one native call. */
-let erasedBytes = Buffer.alloc(0);
-
-/**
- * Where the run of erased cells that ends the line starts (`n` if the last cell is not erased),
- * by native search and compare; most lines are short text followed by erased cells.
- */
-function erasedTailFrom(cells: Uint32Array, n: number): number {
-  if (n === 0 || cells[(n - 1) * 3] !== ERASED) return n;
-  if (erasedBytes.length < n * 12) {
-    const pattern = new Uint32Array(n * 3 * 2);
-    for (let i = 0; i < pattern.length; i += 3) pattern[i] = ERASED;
-    erasedBytes = Buffer.from(pattern.buffer);
-  }
-  const bytes = Buffer.from(cells.buffer, cells.byteOffset, n * 12);
-  for (let k = cells.indexOf(ERASED); k >= 0 && k < n * 3; k = cells.indexOf(ERASED, k + 1)) {
-    if (k % 3 !== 0) continue;
-    if (bytes.compare(erasedBytes, 0, n * 12 - k * 4, k * 4, n * 12) === 0) return k / 3;
-  }
-  return n;
-}
-
 /**
  * The line's text (trailing blanks trimmed) when no cell has a colour or an attribute, else
  * undefined. Reads xterm's cell array directly when it can ([content, fg, bg] per cell, fg and
@@ -465,8 +441,8 @@ export function plainText(line: IBufferLine, cell: IBufferCell): string | undefi
   const raw = (line as { _line?: { _data?: unknown; length?: unknown } })._line;
   fast: if (raw && raw._data instanceof Uint32Array && typeof raw.length === 'number') {
     const cells = raw._data;
-    let end = erasedTailFrom(cells, Math.min(raw.length, Math.floor(cells.length / 3)));
-    // Other trailing blanks (spaces, zeroed cells) with default attributes.
+    let end = Math.min(raw.length, Math.floor(cells.length / 3));
+    // Trailing blanks (erased cells hold code 0) with default attributes.
     while (end > 0) {
       const j = (end - 1) * 3;
       const code = cells[j]! & 0x1fffff;

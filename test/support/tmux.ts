@@ -2,6 +2,8 @@
 // that run a command, keys typed with send-keys, and the screen read back with capture-pane.
 // Waits poll the screen with a bounded time-out instead of sleeping.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { rmSync } from 'node:fs';
+import { join } from 'node:path';
 
 export class Tmux {
   /** `socket` names the private server (`tmux -L`); nothing else on the machine is touched. */
@@ -52,9 +54,11 @@ export class Tmux {
     spawnSync('tmux', ['-L', this.socket, 'kill-session', '-t', session], { env: this.env, stdio: 'ignore' });
   }
 
-  /** Stops the private server and every session on it. */
+  /** Stops the private server and every session on it, and removes its socket file. */
   killServer(): void {
     spawnSync('tmux', ['-L', this.socket, 'kill-server'], { env: this.env, stdio: 'ignore' });
+    const uid = process.getuid?.() ?? 0;
+    rmSync(join(this.env.TMUX_TMPDIR || '/tmp', `tmux-${uid}`, this.socket), { force: true });
   }
 }
 
