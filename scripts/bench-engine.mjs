@@ -335,8 +335,8 @@ async function lab30Down(e) {
 
 // ---- main -----------------------------------------------------------------------------------
 
-// 30 nodes' step blocks add an abort listener each to the step's signal: Node warns at 11.
-// Said once here instead of once per step.
+// 30 nodes' step blocks add an abort listener each to the step's signal; the engine raises the
+// signal's limit for that, so this warning means a regression. Said once instead of once per step.
 let warned = false;
 process.removeAllListeners('warning');
 process.on('warning', (w) => {
@@ -504,7 +504,7 @@ async function main() {
       `(1-min load over the rounds: median ${loadsSorted[Math.floor(loadsSorted.length / 2)]}, max ${loadsSorted[loadsSorted.length - 1]}).`,
       `Nodes: controller0-2 of ${LAB30 ? `a separate 30-controller practice lab (\`lab up --controllers 30\` with LOCKSTEP_LAB_DIR/NAME/SUBNET, Python added on controller0-2 for \`-m command\`)` : 'the practice lab'} (systemd-nspawn, Debian 12, local bridge, all on this 2-core machine), with the lab's inventory, ssh_config and known_hosts.`,
       `The step is \`true\`. lockstep is measured through the real code path (\`createEngine\` from dist/, ssh2 connector, one-step`,
-      `plan per measurement, sessions connected beforehand): upload the block over SFTP, type the run line into the pane, wait for the end mark.`,
+      `plan per measurement, sessions connected beforehand, each step's script different): the block is uploaded over SFTP ahead (while the engine waits), then the run line is typed into the pane and the end mark awaited.`,
       '',
       '### A trivial step on 3 nodes',
       '',
