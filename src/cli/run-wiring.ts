@@ -1,12 +1,12 @@
 // Wiring between `lockstep run`, the engine and the TUI that is not the engine's business:
-// which mode the TUI opens in, what each step will change (for learning mode), the file
-// diffs shown while a step waits for approval, and the pane size a node's PTY opens with.
+// which mode the TUI opens in, what each step will change (for learning mode) and the pane
+// size a node's PTY opens with. (The file diffs shown while a step waits for approval are the
+// engine's: src/engine/file-preview.ts.)
 import { resolve, sep } from 'node:path';
-import type { EventBody, LockstepEvent } from '../state/events.js';
+import type { LockstepEvent } from '../state/events.js';
 import type { Plan, PlannedStep, RenderedBlock } from '../runbook/plan-types.js';
 import type { Inventory } from '../inventory/index.js';
 import { defaultLabDir, NODE_BIN_DIR } from '../lab/config.js';
-import { fileDiff } from '../steps/file-diff.js';
 import type { NodeSession } from '../transport/types.js';
 import { UserError } from './errors.js';
 
@@ -133,63 +133,5 @@ export class PaneSizes {
   settle(node: string, session: Pick<NodeSession, 'resize'>, asked: { cols: number; rows: number }): void {
     const now = this.of(node);
     if (now.cols !== asked.cols || now.rows !== asked.rows) session.resize(now.cols, now.rows);
-  }
-}
-
-/**
- * Shows a step's file changes while it waits for approval, before anything is written: reads
- * each node's current file (on a side channel, never in the pane) and emits `file.diff`
- * through the engine, so the TUI's diff view and production's "write N files?" question have
- * something to show and the recording keeps what the operator saw. The engine diffs again
- * when it writes; a preview that arrives after the step started is dropped.
- */
-export class FilePreview {
-  private readonly sessions = new Map<string, NodeSession>();
-  private emit: ((e: EventBody) => void) | undefined;
-  private waitingFor: string | undefined;
-  private seq = 0;
-
-  constructor(private readonly plan: Plan) {}
-
-  /** From the connector: the engine's emitter and each node's session. */
-  connected(node: string, session: NodeSession, emit: (e: EventBody) => void): void {
-    this.sessions.set(node, session);
-    this.emit = emit;
-  }
-
-  /** Every engine event. */
-  observe(e: LockstepEvent): void {
-    if (e.type === 'engine.waiting') {
-      this.waitingFor = e.reason === 'approval' ? e.step : undefined;
-      if (this.waitingFor) void this.preview(this.waitingFor, ++this.seq);
-    } else if (e.type === 'step.started' || e.type === 'rollback.started' || e.type === 'session.ended' || e.type === 'operator.intent') {
-      this.waitingFor = undefined;
-      this.seq++;
-    }
-  }
-
-  private async preview(stepId: string, seq: number): Promise<void> {
-    const step = this.plan.steps.find((s) => s.id === stepId);
-    if (!step) return;
-    const still = (): boolean => this.seq === seq && this.waitingFor === stepId;
-    for (const block of step.actions) {
-      if (block.kind !== 'file') continue;
-      await Promise.all(
-        block.nodes.map(async (node) => {
-          const r = block.perNode[node];
-          const session = this.sessions.get(node);
-          if (r?.kind !== 'file' || !session || !still()) return;
-          let before: Buffer | null;
-          try {
-            before = await session.readFile(r.path);
-          } catch {
-            return; // the engine reports a node it cannot read when it writes
-          }
-          if (!still() || !this.emit) return;
-          const { diff, changed } = fileDiff(r.path, before, Buffer.from(r.content, 'utf8'));
-          this.emit({ type: 'file.diff', step: step.id, block: block.id, node, path: r.path, existed: before !== null, diff, changed });
-        }),
-      );
-    }
   }
 }

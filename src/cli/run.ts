@@ -18,7 +18,7 @@ import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../tra
 import { printDiagnostics } from './diagnostics.js';
 import { UserError } from './errors.js';
 import { VERSION } from './version.js';
-import { chooseMode, FilePreview, PaneSizes, withChanges, type TuiMode } from './run-wiring.js';
+import { chooseMode, PaneSizes, withChanges, type TuiMode } from './run-wiring.js';
 
 export interface RunOptions {
   inventory: string;
@@ -76,15 +76,14 @@ export function loadPlan(paths: string[], opts: RunOptions): { plan: Plan; inven
   return { plan, inventory: inv.value };
 }
 
-/** Opens one node's session at the panes' current size, and tells the file preview about it. */
-function connector(inventory: Inventory, opts: RunOptions, interactive: () => boolean, sizes: PaneSizes, preview?: FilePreview) {
+/** Opens one node's session at the panes' current size. */
+function connector(inventory: Inventory, opts: RunOptions, interactive: () => boolean, sizes: PaneSizes) {
   const connect = connectNode(inventory, opts, interactive);
   return async (name: string, ctx: ConnectContext): Promise<NodeSession> => {
     // The TUI may have laid the panes out while this node was connecting.
     const asked = sizes.of(name);
     const session = await connect(name, ctx, asked);
     sizes.settle(name, session, asked);
-    preview?.connected(name, session, ctx.emit);
     return session;
   };
 }
@@ -252,13 +251,11 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
   }
   const mode = chooseMode(opts, inventory);
   const sizes = new PaneSizes(size);
-  // Diffs before writing are for the TUI's diff view and its questions; headless prints them as it writes.
-  const preview = wantTui ? new FilePreview(plan) : undefined;
   let tuiActive = false;
   const engine = createEngine({
     plan,
     // Unknown host keys are asked about only when a TUI is there to answer.
-    connect: connector(inventory, opts, () => tuiActive, sizes, preview),
+    connect: connector(inventory, opts, () => tuiActive, sizes),
     autoApprove: opts.yes ?? false,
     startAt: opts.from ?? resumed?.startAt,
     earlier: resumed?.earlier,
@@ -269,7 +266,6 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
   });
   const annotate = withChanges(plan);
   engine.subscribe((e) => {
-    preview?.observe(e);
     recorder.write(annotate(e));
     if (e.type === 'session.ended') recorder.close(e.t);
   });

@@ -7,6 +7,7 @@ import { performance } from 'node:perf_hooks';
 import type { Plan, PlannedStep } from '../runbook/plan-types.js';
 import type { EventBody, LockstepEvent, OperatorIntent, StepStatus } from '../state/events.js';
 import {
+  checkRecordedBackups,
   FileJournal,
   failureReason,
   rollbackStep,
@@ -24,6 +25,7 @@ import type { NodeSession } from '../transport/types.js';
 import { REDACTED } from '../record/redact.js';
 import { detectDivergence, type NodeIdentity } from './divergence.js';
 import { prefetchSteps } from './prefetch.js';
+import { previewFiles } from './file-preview.js';
 
 /** What a connector may use while connecting one node. */
 export interface ConnectContext {
@@ -373,6 +375,7 @@ class LockstepEngine implements Engine {
       signal,
       backups: this.options.backups,
       forceRestore: this.options.forceRestore,
+      secrets: this.plan.secrets,
     };
   }
 
@@ -444,6 +447,11 @@ class LockstepEngine implements Engine {
       await this.untilUnpaused(step.id);
       if (this.quitting) continue;
       if (!(auto || this.runningToGate) || reason === 'failed') {
+        // The file changes first: whoever sees the wait must know whether the step overwrites files.
+        if (reason !== 'failed' && step.actions.some((b) => b.kind === 'file')) {
+          await previewFiles(step, { session: (n) => (this.gone.has(n) ? undefined : this.sessions.get(n)), emit: (e) => this.emit(e), signal: this.quitController.signal });
+          if (this.quitting) continue;
+        }
         this.emit({ type: 'engine.waiting', reason, step: step.id });
         this.interrupted = false;
         const go = await this.onWaitingIntent(await this.nextIntent());
@@ -613,6 +621,16 @@ class LockstepEngine implements Engine {
     const to = this.stepIndex(id);
     if (to < 0) return 'failed';
     this.cursor = this.steps.length;
+    // Every node backup is checked before anything is undone: a bad one refuses the whole rollback.
+    const check = this.context('', this.quitController.signal);
+    let refused = false;
+    for (let i = this.steps.length - 1; i >= to; i--) {
+      for (const p of (await checkRecordedBackups(check, this.journals.get(i))).problems) {
+        refused = true;
+        this.emit({ type: 'notice', level: 'error', node: p.node, message: `cannot roll back ${this.steps[i]?.id}: ${p.reason}` });
+      }
+    }
+    if (refused) return 'failed';
     await this.rollbackTo(to);
     if (this.quitting) return 'interrupted';
     return this.status.some((s, i) => i >= to && s === 'failed') ? 'failed' : 'completed';

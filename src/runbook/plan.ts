@@ -3,6 +3,7 @@
 import { parseDocument } from 'yaml';
 import type { Inventory, Node } from '../inventory/types.js';
 import { error, hasErrors } from './diagnostics.js';
+import { renderExplanation } from './explanation.js';
 import { orderRunbooks } from './order.js';
 import type { Plan, PlannedBlock, PlannedStep, RenderedBlock } from './plan-types.js';
 import { renderText, type RenderContext, type RenderMode, type RenderProblem } from './render.js';
@@ -74,6 +75,10 @@ export function buildPlan(
         else planned.gates.push(pb);
       }
       planned.nodes = inventory.nodes.map((n) => n.name).filter((n) => touched.has(n));
+      // The prose with the values every node of the step shares (a step without blocks: the
+      // nodes it targets); node-specific ones and secrets shown as placeholders.
+      const proseNodes = planned.nodes.length > 0 ? planned.nodes : resolveTargets(effectiveSelector(undefined, step.targets, rb.targets), inventory);
+      planned.explanation = renderExplanation(step.explanation, inventory.nodes.filter((n) => proseNodes.includes(n.name)), ctx);
       steps.push(planned);
     }
   }

@@ -56,7 +56,11 @@ export type EventBody =
   | { type: 'step.started'; step: string }
   | { type: 'block.started'; step: string; block: string; nodes: string[] }
   | { type: 'block.finished'; step: string; block: string; node: string; exitCode: number | null; timedOut: boolean; interrupted: boolean }
-  | { type: 'file.diff'; step: string; block: string; node: string; path: string; existed: boolean; diff: string; changed: boolean }
+  /**
+   * `preview`: computed while the step waits for approval, before it runs (nothing written yet;
+   * the step diffs again when it writes). Absent: the diff of the write itself.
+   */
+  | { type: 'file.diff'; step: string; block: string; node: string; path: string; existed: boolean; diff: string; changed: boolean; preview?: boolean }
   | { type: 'file.written'; step: string; block: string; node: string; path: string }
   | { type: 'file.restored'; step: string; block: string; node: string; path: string; removed: boolean }
   /**

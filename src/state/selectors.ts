@@ -17,10 +17,14 @@ export function selectStep(s: SessionState, id: string | null): StepView | undef
 }
 
 /**
- * The step the operator is looking at: the current one while it runs or after it failed;
- * once it passed or was skipped, the next one (so its explanation shows before it runs).
+ * The step the operator is looking at: the one the engine waits on, when it waits on one
+ * (approval before it runs, after it failed, a pause, `--from`, after a skip or a rollback);
+ * else the current one while it runs or after it failed; once it passed or was skipped, the
+ * next one (so its explanation shows before it runs).
  */
 export function selectFocusStep(s: SessionState): StepView | undefined {
+  const waitedOn = s.waiting?.step !== undefined ? selectStep(s, s.waiting.step) : undefined;
+  if (waitedOn) return waitedOn;
   const current = selectStep(s, s.currentStep);
   if (current && current.status !== 'passed' && current.status !== 'skipped') return current;
   return selectNextStep(s) ?? current ?? s.steps.at(-1);

@@ -18,6 +18,8 @@ export interface StepContext {
   readonly backups?: BackupConfig;
   /** Restore node backups even when missing or altered (`--force`). Default false. */
   readonly forceRestore?: boolean;
+  /** Values of secret variables, redacted from what steps put in reasons. Default none. */
+  readonly secrets?: readonly string[];
 }
 
 /** How one node fared on one block. */

@@ -9,7 +9,8 @@
 //              backup is complete
 // <root> (default /var/lib/lockstep/backups) and <root>/<session> are made 0700; both files go
 // through the transport's root file operations (atomic: temp file + rename). The recording keeps
-// only where a backup is and the sha256 of its content (the `file.backup` event), never the bytes.
+// only where a backup is and the sha256 of its content (the `file.backup` event), never the bytes
+// (the diff shown before writing is recorded as before, redacted).
 import { createHash } from 'node:crypto';
 import type { NodeSession } from '../transport/types.js';
 import { shQuote } from '../transport/shell-protocol.js';

@@ -8,5 +8,5 @@ export { fileDiff, type FileDiff } from './file-diff.js';
 export { FileJournal, type FileBackup } from './file-journal.js';
 export { runFileBlock } from './file-write.js';
 export { BackupError, backupDir, DEFAULT_BACKUP_ROOT, loadBackup, restoreBackup, sha256Hex, storeBackup, type BackupConfig, type StoredBackup } from './file-backup.js';
-export { rollbackStep } from './rollback.js';
+export { checkRecordedBackups, rollbackStep } from './rollback.js';
 export { runSanCheckGate, type SanChecker, type SanCheckResult } from './san-check.js';

@@ -4,6 +4,7 @@
 // last lines it printed.
 import type { PlannedBlock } from '../runbook/plan-types.js';
 import { lastLines, plainText } from '../engine/terminal-text.js';
+import { redactText } from '../record/redact.js';
 import { pause, type NodeOutcome, type StepContext } from './context.js';
 import { failureReason, runOnNode, type NodeRun } from './run-block.js';
 
@@ -21,6 +22,16 @@ export function judgeAttempt(run: NodeRun, expect: string | undefined, timeoutMs
     if (!re.test(plainText(run.result.output))) return { ok: false, reason: `output did not match /${expect}/` };
   }
   return { ok: true };
+}
+
+/**
+ * The last non-empty line an attempt printed, trimmed, secrets and private keys redacted (the
+ * whole output first: a key block's last line is no secret-free line), at most 200 characters.
+ */
+export function lastOutputLine(output: string, secrets: readonly string[] = []): string | undefined {
+  const line = lastLines(redactText(plainText(output), secrets), 1).trim();
+  if (!line) return undefined;
+  return line.length > 200 ? `${line.slice(0, 199)}…` : line;
 }
 
 /** Runs a verify block on all its nodes; each node retries on its own schedule. */
@@ -42,7 +53,8 @@ export async function runVerifyGate(ctx: StepContext, block: PlannedBlock): Prom
           runs.push(run);
           ctx.emit({ type: 'block.finished', step: ctx.step, block: block.id, node, exitCode: run.result.exitCode, timedOut: run.result.timedOut, interrupted: run.result.interrupted });
           const tail = verdict.ok ? undefined : lastLines(run.result.output, 10);
-          const reason = verdict.ok ? undefined : attempt > 1 ? `${verdict.reason} (after ${attempt} attempts)` : verdict.reason;
+          const said = verdict.ok ? undefined : lastOutputLine(run.result.output, ctx.secrets);
+          const reason = verdict.ok ? undefined : `${attempt > 1 ? `${verdict.reason} (after ${attempt} attempts)` : verdict.reason}${said ? `: ${said}` : ''}`;
           ctx.emit({ type: 'gate.result', step: ctx.step, block: block.id, node, ok: verdict.ok, attempt, exitCode: run.result.exitCode, reason, tail });
           return { node, ok: verdict.ok, reason };
         }

@@ -29,8 +29,16 @@ const NAMED: readonly string[] = [
   'blackBright', 'redBright', 'greenBright', 'yellowBright', 'blueBright', 'magentaBright', 'cyanBright', 'whiteBright',
 ];
 
-/** Coalesced writes larger than this are split so a flood cannot hold the event loop for long. */
-const MAX_WRITE_CHARS = 256 * 1024;
+/**
+ * Coalesced writes larger than this are split (xterm itself parses a batch in 12 ms slices, so a
+ * big batch does not hold the event loop; bigger batches mean fewer lines copied, see flush).
+ */
+const MAX_WRITE_CHARS = 1024 * 1024;
+/**
+ * A batch up to this size, arriving while nothing is being parsed (a typed key's echo, a prompt),
+ * is parsed at once instead of on xterm's next timer tick: the screen shows it a hop sooner.
+ */
+const SYNC_PARSE_CHARS = 16 * 1024;
 /**
  * Output waiting to be parsed beyond this is a flood the screen cannot keep up with: the oldest
  * part is skipped (the recording still has every byte) so memory stays bounded and the UI live.
@@ -44,6 +52,16 @@ const KEEP_AFTER_SKIP_CHARS = 1024 * 1024;
 export const XTERM_SCROLLBACK = 2000;
 /** Upper bound of new lines one xterm write may add (half of xterm's own scrollback). */
 const MAX_WRITE_LINES = XTERM_SCROLLBACK / 2;
+
+interface RowCacheEntry {
+  /** A copy of xterm's cell array for a screen row; null for a scrollback (compact) row. */
+  data: Uint32Array | null;
+  entry: CompactLine | undefined;
+  line: StyledLine;
+}
+
+/** A blank row (shared: snapshots are read-only). */
+const EMPTY_LINE: StyledLine = { runs: [] };
 
 export class PaneTerminal {
   private readonly term: XTerminal;
@@ -70,6 +88,10 @@ export class PaneTerminal {
   private lostLines = 0;
   /** xterm re-wrapped its scrollback (resized under the alternate screen): copy it again. */
   private recapture = false;
+  /** The last snapshot, returned again while nothing changed. */
+  private lastSnapshot: ScreenSnapshot | undefined;
+  /** Per view row: what its styled line was built from (xterm's cells or a compact entry). */
+  private readonly rowCache: (RowCacheEntry | undefined)[] = [];
 
   constructor(options: PaneTerminalOptions) {
     const scrollback = Math.max(0, options.scrollback ?? 10_000);
@@ -170,8 +192,47 @@ export class PaneTerminal {
     this.inFlight++;
     const length = joined.length;
     const pieces = this.compact ? splitByLines(joined, this.term.cols, MAX_WRITE_LINES) : [joined];
-    for (let i = 0; i < pieces.length - 1; i++) this.term.write(pieces[i]!, () => this.capture());
+    const doomed = this.doomedPieces(joined, pieces);
+    if (pieces.length === 1 && length <= SYNC_PARSE_CHARS) this.parseNextWriteAtOnce();
+    for (let i = 0; i < pieces.length - 1; i++) {
+      const cheap = i < doomed;
+      this.term.write(pieces[i]!, () => this.capture(cheap));
+    }
     this.term.write(pieces[pieces.length - 1]!, () => this.onParsed(length));
+  }
+
+  /**
+   * How many leading pieces of a batch add scrollback lines that later pieces of the same batch
+   * will certainly push out of the (compact) scrollback: those lines are counted but not copied
+   * (a blank stands in until they are overwritten, before the batch ends). Only plain output
+   * qualifies (no escape sequence, so no cursor moves, scroll regions or clears; the buffer
+   * scrolls on every line feed once the cursor is on the bottom row), which is what a log flood
+   * is: `seq`, `yes`, a build log without colours. Copying lines was most of ingest's own cost.
+   */
+  private doomedPieces(joined: string, pieces: string[]): number {
+    const compact = this.compact;
+    if (!compact || pieces.length < 2 || this.term.buffer.active.type !== 'normal') return 0;
+    if (joined.indexOf('\x1b') >= 0 || joined.indexOf('\x9b') >= 0 || !this.fullScrollRegion()) return 0;
+    // Line feeds after each piece, from the end.
+    const need = compact.capacity + this.term.rows;
+    let after = 0;
+    for (let i = pieces.length - 1; i > 0; i--) {
+      after += countLineFeeds(pieces[i]!);
+      if (after >= need) return i; // pieces 0..i-1 are doomed
+    }
+    return 0;
+  }
+
+  /** No scroll region set (DECSTBM): every line feed on the bottom row scrolls into the scrollback. */
+  private fullScrollRegion(): boolean {
+    const buffer = (this.term as unknown as { _core?: { buffer?: { scrollTop?: unknown; scrollBottom?: unknown } } })._core?.buffer;
+    return buffer?.scrollTop === 0 && buffer.scrollBottom === this.term.rows - 1;
+  }
+
+  /** xterm parses a write right away (instead of on a timer) when it follows user input. */
+  private parseNextWriteAtOnce(): void {
+    const wb = (this.term as unknown as { _core?: { _writeBuffer?: { handleUserInput?: () => void } } })._core?._writeBuffer;
+    if (typeof wb?.handleUserInput === 'function') wb.handleUserInput();
   }
 
   /** Lines lost between xterm and the compact scrollback (should stay 0; for tests). */
@@ -188,7 +249,7 @@ export class PaneTerminal {
   }
 
   /** Copies the lines that entered xterm's scrollback since the last call into `compact`. */
-  private capture(): void {
+  private capture(cheap = false): void {
     const compact = this.compact;
     if (!compact || this.disposed) return;
     // The normal buffer cannot scroll while the alternate screen is shown.
@@ -214,6 +275,10 @@ export class PaneTerminal {
     }
     const baseY = normal.baseY;
     for (let y = Math.min(from, baseY); y < baseY; y++) {
+      if (cheap) {
+        compact.push('');
+        continue;
+      }
       const line = normal.getLine(y);
       compact.push(line ? this.compactLine(line) : '');
     }
@@ -317,20 +382,33 @@ export class PaneTerminal {
     const rows = this.term.rows;
     const scrollback = this.scrollbackLength();
     const offset = Math.min(this.scrollOffsetValue, scrollback);
+    const last = this.lastSnapshot;
+    // Nothing changed since the last call: the same object (renderers compare by identity).
+    if (last && last.seq === this.seqValue && last.scrollOffset === offset && last.skipped === this.skippedChars && last.cols === cols && last.rows === rows) return last;
     const lines: StyledLine[] = [];
     // Rows of the view: scrollback lines (from `compact` when there is one), then screen lines.
     const above = this.compact && buffer.type === 'normal' ? this.compact : undefined;
+    const cache = this.rowCache;
+    cache.length = rows;
     for (let y = 0; y < rows; y++) {
       const v = scrollback - offset + y;
       if (above && v < scrollback) {
-        lines.push(styledLineOf(above.get(v)));
+        const entry = above.get(v);
+        const row = cache[y];
+        // The same compact entry (a string compares by value) gives the same styled line.
+        if (row && row.data === null && row.entry === entry) lines.push(row.line);
+        else {
+          const line = styledLineOf(entry);
+          cache[y] = { data: null, entry, line };
+          lines.push(line);
+        }
         continue;
       }
       const line = buffer.getLine(above ? buffer.baseY + (v - scrollback) : v);
-      lines.push(line ? this.styledLine(line, cols) : { runs: [] });
+      lines.push(line ? this.cachedStyledLine(y, line, cols) : EMPTY_LINE);
     }
     const altScreen = buffer.type === 'alternate';
-    return {
+    const snap: ScreenSnapshot = {
       cols,
       rows,
       lines,
@@ -341,6 +419,48 @@ export class PaneTerminal {
       skipped: this.skippedChars,
       seq: this.seqValue,
     };
+    this.lastSnapshot = snap;
+    return snap;
+  }
+
+  /**
+   * Row `y`'s styled line, re-built only when its cells changed: xterm's cell array of the line
+   * (3 numbers per cell) is compared with a copy kept from the last build, which is far cheaper
+   * than reading every cell through the API. Lines with combined characters are always re-built
+   * (their text lives outside the array).
+   */
+  private cachedStyledLine(y: number, line: IBufferLine, cols: number): StyledLine {
+    const raw = (line as { _line?: { _data?: unknown } })._line?._data;
+    if (!(raw instanceof Uint32Array)) return this.styledLine(line, cols);
+    const n = Math.min(raw.length, cols * 3);
+    const row = this.rowCache[y];
+    if (row?.data && row.data.length === n) {
+      const data = row.data;
+      let same = true;
+      for (let i = 0; i < n; i++) {
+        if (data[i] !== raw[i]) {
+          same = false;
+          break;
+        }
+      }
+      if (same) return row.line;
+    }
+    const styled = this.styledLine(line, cols);
+    let combined = false;
+    for (let i = 0; i < n; i += 3) {
+      if ((raw[i]! & 0x200000) !== 0) {
+        combined = true;
+        break;
+      }
+    }
+    if (combined) {
+      this.rowCache[y] = undefined;
+      return styled;
+    }
+    const data = row?.data && row.data.length === n ? row.data : new Uint32Array(n);
+    data.set(raw.subarray(0, n));
+    this.rowCache[y] = { data, entry: undefined, line: styled };
+    return styled;
   }
 
   /** Plain text of the visible screen, trailing blanks trimmed (tests, divergence, logs). */
@@ -387,6 +507,8 @@ export class PaneTerminal {
     this.pending = [];
     this.compact?.clear();
     this.trimMarker = undefined;
+    this.lastSnapshot = undefined;
+    this.rowCache.length = 0;
     this.listeners.clear();
     for (const resolve of this.idleWaiters.splice(0)) resolve();
     this.term.dispose();
@@ -427,6 +549,12 @@ export function splitByLines(data: string, cols: number, maxLines: number): stri
   }
   if (start < data.length || pieces.length === 0) pieces.push(data.slice(start));
   return pieces;
+}
+
+function countLineFeeds(s: string): number {
+  let n = 0;
+  for (let i = s.indexOf('\n'); i >= 0; i = s.indexOf('\n', i + 1)) n++;
+  return n;
 }
 
 /** Reused by plainText: the bytes of one line. */

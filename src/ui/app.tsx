@@ -2,7 +2,7 @@
 // Keys become UI actions or engine intents here; nothing else handles input.
 import React, { useCallback, useEffect, useMemo, useRef, useState } from 'react';
 import { Box, useApp } from 'ink';
-import type { OperatorIntent, SessionState, SessionStore } from '../state/index.js';
+import type { OperatorIntent, SessionState, SessionStore, StepView } from '../state/index.js';
 import { selectFocusStep, selectIsRunning, selectNextStep, selectProposedDiffs } from '../state/index.js';
 import type { Charset } from './charset.js';
 import { TuiContext, type TuiContextValue } from './context.js';
@@ -247,8 +247,11 @@ function runCommand(command: ReturnType<typeof commandFor> & string, key: string
   const count = nodes.length;
   const waiting = state.waiting;
   const current = state.currentStep;
+  // Before a step runs the engine waits for approval (or, after run-to-gate, at the gate); it
+  // sends that step's file diffs before it says so, so `files` is complete when it waits.
+  const before = waiting?.reason === 'approval' || waiting?.reason === 'gate';
   const approve = (): void => {
-    const step = waiting?.reason === 'approval' ? waiting.step : undefined;
+    const step = before ? waiting?.step : undefined;
     if (!step) return;
     const files = selectProposedDiffs(state).filter((d) => d.step === step);
     // Production: an overwrite needs an explicit yes. Learning: the diff was already shown.
@@ -258,7 +261,7 @@ function runCommand(command: ReturnType<typeof commandFor> & string, key: string
   };
   switch (command) {
     case 'next':
-      if (waiting?.reason === 'approval') approve();
+      if (before) approve();
       else send({ kind: 'next' });
       return;
     case 'approve':
@@ -281,8 +284,13 @@ function runCommand(command: ReturnType<typeof commandFor> & string, key: string
       return;
     }
     case 'rollback': {
-      const step = selectFocusStep(state);
-      if (step) act({ type: 'confirm', confirm: { kind: 'rollback', step: step.id, message: `Roll back "${step.title}" on ${step.nodes.length} node(s)?` } });
+      // The focused step; when it has not run (the engine waits to run it), the last one that ran.
+      const focus = selectFocusStep(state);
+      const ran = (x: StepView): boolean => x.status === 'passed' || x.status === 'failed';
+      const step = focus && (ran(focus) || focus.status === 'running') ? focus : [...state.steps].reverse().find(ran);
+      if (!step) return;
+      const which = step === focus ? '' : ' (the last step that ran)';
+      act({ type: 'confirm', confirm: { kind: 'rollback', step: step.id, message: `Roll back "${step.title}"${which} on ${step.nodes.length} node(s)?` } });
       return;
     }
     case 'interrupt':

@@ -1,5 +1,5 @@
 // Selectors the screen needs beyond src/state's.
-import { gateSummary, selectFocusStep, selectStep, type SessionState, type StepView } from '../state/index.js';
+import { gateSummary, type SessionState, type StepView } from '../state/index.js';
 
 /**
  * Which nodes get a pane: those some step runs on. An inventory often lists more (a gateway,
@@ -10,16 +10,6 @@ export function selectPaneNodes(s: SessionState): string[] {
   const used = new Set(s.steps.flatMap((step) => step.nodes));
   const names = s.nodes.map((n) => n.name);
   return used.size === 0 ? names : names.filter((n) => used.has(n));
-}
-
-/**
- * The step the explanation, the diff view and the gate marks are about: the one the engine
- * waits on when it waits on one (after `--from`, a skip or a rollback that is not simply the
- * step after the last one run), else src/state's focus step.
- */
-export function selectShownStep(s: SessionState): StepView | undefined {
-  const waiting = s.waiting?.step ? selectStep(s, s.waiting.step) : undefined;
-  return waiting ?? selectFocusStep(s);
 }
 
 /**

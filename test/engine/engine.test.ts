@@ -55,7 +55,7 @@ describe('engine', () => {
     const failed = of(events, 'gate.result').filter((g) => !g.ok);
     expect(failed).toHaveLength(1);
     expect(failed[0]).toMatchObject({ node: 'n1', attempt: 3, exitCode: 3, tail: 'line1\ninactive' });
-    expect(failed[0]?.reason).toBe('exit code 3 (after 3 attempts)');
+    expect(failed[0]?.reason).toBe('exit code 3 (after 3 attempts): inactive');
     const fin = of(events, 'step.finished');
     expect(fin).toHaveLength(1);
     expect(fin[0]?.reason).toContain('n1: exit code 3');
@@ -80,7 +80,7 @@ describe('engine', () => {
     const p2 = plan([step('s', [{ kind: 'verify', script: 'x', expect: '^healthy', nodes: ['n0'] }])]);
     const r2 = setup({ plan: p2, autoApprove: true }, () => ({ output: 'unhealthy: no\n' }));
     expect(await r2.engine.run()).toBe('failed');
-    expect(of(r2.events, 'gate.result')[0]?.reason).toBe('output did not match /^healthy/');
+    expect(of(r2.events, 'gate.result')[0]?.reason).toBe('output did not match /^healthy/: unhealthy: no');
   });
 
   it('writes files with a diff and rolls back byte for byte, removing created files', async () => {
@@ -101,7 +101,8 @@ describe('engine', () => {
     const n1 = sessions.get('n1') as MemorySession;
     expect(n1.files.get('/etc/existing.conf')).toMatchObject({ content: Buffer.from('name=n1\n'), mode: 0o640 });
     expect(n1.files.get('/etc/new.conf')?.content.toString()).toBe('new\n');
-    const diffs = of(events, 'file.diff').filter((d) => d.node === 'n1');
+    // The write's own diffs (the previews shown while it waited for approval come first).
+    const diffs = of(events, 'file.diff').filter((d) => d.node === 'n1' && !d.preview);
     expect(diffs.map((d) => [d.path, d.existed, d.changed])).toEqual([
       ['/etc/existing.conf', true, true],
       ['/etc/new.conf', false, true],
@@ -141,7 +142,7 @@ describe('engine', () => {
     await waitFor(engine, (e) => e.type === 'engine.waiting' && e.reason === 'failed');
     engine.dispatch({ kind: 'retry', step: 'w' });
     await waitFor(engine, (e) => e.type === 'step.finished' && e.status === 'passed');
-    expect(of(events, 'file.diff').map((d) => d.changed)).toEqual([true, false]);
+    expect(of(events, 'file.diff').filter((d) => !d.preview).map((d) => d.changed)).toEqual([true, false]);
     expect(of(events, 'file.written')).toHaveLength(1);
     engine.dispatch({ kind: 'rollback', toStep: 'rb/w' });
     await waitFor(engine, (e) => e.type === 'step.finished' && e.status === 'rolled-back');

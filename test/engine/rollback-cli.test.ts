@@ -139,6 +139,34 @@ function runBackground(sshd: () => SshdFixture | undefined) {
     expect(again.err).toMatch(/nothing to roll back/);
   });
 
+  it('run --resume can roll back a step of the earlier session through its node backups', async () => {
+    const f = fixture(sshd());
+    const a = f.rec('a');
+    await runAndKill(f, a);
+    expectApplied(f);
+    const b = f.rec('b');
+    const run = cli(['run', '-i', f.inv, '--no-tui', '--resume', a, '--record', b]);
+    let answered = 0;
+    const answers = ['b rb/files', 'q'];
+    let out = '';
+    run.child.stdout?.on('data', (d: Buffer) => {
+      out += d.toString();
+      const prompts = out.match(/Run it\? /g)?.length ?? 0;
+      while (answered < prompts && answered < answers.length) run.child.stdin?.write(`${answers[answered++]}\n`);
+    });
+    const r = await run.done;
+    expect(r.err).not.toMatch(/\n\s+at /);
+    expectRestored(f);
+    const rec = readRecording(b);
+    expect(rec.events.filter((e) => e.type === 'file.restored')).toHaveLength(4);
+    expect(rec.events.flatMap((e) => (e.type === 'step.finished' ? [[e.step, e.status]] : []))).toEqual([
+      ['rb/hang', 'rolled-back'],
+      ['rb/files', 'rolled-back'],
+    ]);
+    // The hang step was not run again before the rollback.
+    expect(rec.events.some((e) => e.type === 'step.started')).toBe(false);
+  });
+
   it('refuses a tampered backup, naming file:line, node and path; --force restores anyway', async () => {
     const f = fixture(sshd());
     const a = f.rec('a');

@@ -16,7 +16,8 @@ let sessions: SshSession[] = [];
 beforeAll(async () => {
   const parsed = loadInventory(cfg().inventoryFile);
   if (!parsed.value) throw new Error(`lab inventory: ${JSON.stringify(parsed.diagnostics)}`);
-  inv = parsed.value;
+  // The lab's SSH nodes (the inventory also names the local workstation, which has no address).
+  inv = { ...parsed.value, nodes: parsed.value.nodes.filter((n) => n.address) };
   sessions = await Promise.all(
     inv.nodes.map((n) => connectSsh(n, { knownHostsFile: inv.knownHosts, agent: null, paneAsRoot: true })),
   );

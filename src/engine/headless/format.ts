@@ -122,7 +122,8 @@ export class HeadlessFormatter {
         return [...lines, `${this.prefix(e.node)}${this.c('31', `✗ ${e.block}: ${why}`)}`];
       }
       case 'file.diff': {
-        const head = `${this.prefix(e.node)}${e.path}: ${e.changed ? (e.existed ? 'changes' : 'new file') : 'unchanged'}`;
+        // A preview comes before the step runs (it waits for approval): say nothing was written yet.
+        const head = `${this.prefix(e.node)}${e.path}: ${e.changed ? (e.existed ? 'changes' : 'new file') : 'unchanged'}${e.preview && e.changed ? ' (not written yet)' : ''}`;
         if (!e.changed) return [head];
         return [head, ...e.diff.replace(/\n$/, '').split('\n').map((l) => `${this.prefix(e.node)}  ${this.c(l.startsWith('+') ? '32' : l.startsWith('-') ? '31' : '2', l)}`)];
       }

@@ -2,8 +2,8 @@
 // their reasons, and what the engine waits for.
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { WaitReason } from '../../state/index.js';
-import { selectShownStep, shownGate } from '../selectors.js';
+import { selectFocusStep, type WaitReason } from '../../state/index.js';
+import { shownGate } from '../selectors.js';
 import { useTui } from '../context.js';
 import { useSession } from '../hooks/use-session.js';
 import { Markdown } from './markdown.js';
@@ -14,7 +14,7 @@ function firstParagraph(md: string): string {
 
 export function Explanation({ width }: { width: number }): React.ReactElement | null {
   const { mode, charset } = useTui();
-  const step = useSession(selectShownStep);
+  const step = useSession(selectFocusStep);
   const waiting = useSession((s) => s.waiting);
   const proposed = useSession((s) => s.diffs.filter((d) => d.step === step?.id && d.state === 'proposed' && d.changed));
   if (!step) return null;

@@ -1,7 +1,7 @@
 // Full-area views over the panes: help, file diffs before they are written, divergence.
 import React from 'react';
 import { Box, Text } from 'ink';
-import { selectShownStep } from '../selectors.js';
+import { selectFocusStep } from '../../state/index.js';
 import { BINDINGS, LEAVE_TYPING_LABEL, keyLabel } from '../keys.js';
 import { useTui } from '../context.js';
 import { useSession } from '../hooks/use-session.js';
@@ -48,7 +48,7 @@ export function HelpOverlay({ replay = false, ...props }: { width: number; heigh
 }
 
 export function DiffOverlay(props: { width: number; height: number; offset: number }): React.ReactElement {
-  const step = useSession(selectShownStep);
+  const step = useSession(selectFocusStep);
   const diffs = useSession((s) => s.diffs.filter((d) => d.step === step?.id));
   const lines: Line[] = [];
   for (const d of diffs) {
@@ -64,7 +64,7 @@ export function DiffOverlay(props: { width: number; height: number; offset: numb
 }
 
 export function DivergenceOverlay(props: { width: number; height: number; offset: number }): React.ReactElement {
-  const step = useSession(selectShownStep);
+  const step = useSession(selectFocusStep);
   const all = useSession((s) => s.divergences);
   const list = all.filter((d) => d.step === step?.id);
   const divergences = list.length > 0 ? list : all.slice(-1);

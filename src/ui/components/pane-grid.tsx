@@ -1,7 +1,9 @@
 // The panes, as the layout says: a grid, one pane behind tabs, or one zoomed pane.
-import React from 'react';
+import React, { useEffect, useMemo, useSyncExternalStore } from 'react';
 import { Box, Text } from 'ink';
+import { useTui } from '../context.js';
 import type { PaneLayout } from '../layout.js';
+import { PaneFrames } from '../pane-frames.js';
 import { PaneView } from './pane-view.js';
 
 export interface PaneGridProps {
@@ -13,12 +15,18 @@ export interface PaneGridProps {
   scrolling: boolean;
 }
 
-export function PaneGrid({ layout, nodes, focus, targets, selected, scrolling }: PaneGridProps): React.ReactElement {
+/** Re-renders when a frame is published (or its props change); each pane only when its own screen or props did. */
+export const PaneGrid = React.memo(function PaneGrid({ layout, nodes, focus, targets, selected, scrolling }: PaneGridProps): React.ReactElement {
+  const { session } = useTui();
+  const frames = useMemo(() => new PaneFrames(session.panes), [session.panes]);
+  useEffect(() => () => frames.dispose(), [frames]);
+  useSyncExternalStore(frames.subscribe, frames.getVersion);
   const focused = nodes[focus];
   const pane = (node: string, width: number, height: number): React.ReactElement => (
     <PaneView
       key={node}
       node={node}
+      snap={frames.snapshot(node)}
       index={nodes.indexOf(node)}
       width={width}
       height={height}
@@ -53,4 +61,4 @@ export function PaneGrid({ layout, nodes, focus, targets, selected, scrolling }:
       ))}
     </Box>
   );
-}
+});

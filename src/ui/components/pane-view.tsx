@@ -2,15 +2,17 @@
 // drawn in reverse video on the focused pane.
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { StyledLine, StyledRun } from '../../terminal/index.js';
-import { selectShownStep, shownGate } from '../selectors.js';
+import type { ScreenSnapshot, StyledLine, StyledRun } from '../../terminal/index.js';
+import { selectFocusStep } from '../../state/index.js';
+import { shownGate } from '../selectors.js';
 import { useTui } from '../context.js';
 import { encodeRun, type ColourDepth } from '../sgr.js';
-import { usePaneSnapshot } from '../hooks/use-pane-snapshot.js';
 import { useSession } from '../hooks/use-session.js';
 
 export interface PaneViewProps {
   node: string;
+  /** The pane's screen as of the last frame (the same object while it did not change). */
+  snap: ScreenSnapshot;
   index: number;
   width: number;
   height: number;
@@ -60,21 +62,22 @@ function clip(runs: StyledRun[], width: number): StyledRun[] {
   return out;
 }
 
-function Line({ line, cursorX, width, colours }: { line: StyledLine; cursorX: number | null; width: number; colours: ColourDepth }): React.ReactElement {
+/** One row; re-rendered only when its line (the same object while the row is unchanged), the cursor on it or the width changed. */
+const Line = React.memo(function Line({ line, cursorX, width, colours }: { line: StyledLine; cursorX: number | null; width: number; colours: ColourDepth }): React.ReactElement {
   const runs = clip(cursorX === null ? line.runs : withCursor(line.runs, cursorX), width);
   return <Text>{runs.length === 0 ? ' ' : runs.map((r) => encodeRun(r, colours)).join('')}</Text>;
-}
+});
 
 export const PaneView = React.memo(function PaneView(props: PaneViewProps): React.ReactElement {
   const { charset } = useTui();
-  const snap = usePaneSnapshot(props.node);
+  const snap = props.snap;
   const status = useSession((s) => s.nodes.find((n) => n.name === props.node)?.status ?? 'connecting');
   const reason = useSession((s) => {
     const n = s.nodes.find((x) => x.name === props.node);
     return n && n.status !== 'connected' && n.status !== 'connecting' ? n.reason : undefined;
   });
   const gate = useSession((s) => {
-    const step = selectShownStep(s);
+    const step = selectFocusStep(s);
     if (!step) return { state: 'none' as const, reason: undefined };
     const g = shownGate(step, props.node);
     return { state: g.state, reason: g.failed?.reason };

@@ -1,7 +1,7 @@
 // The runbook's steps with their status and a mark per node (and per node gate).
 import React from 'react';
 import { Box, Text } from 'ink';
-import type { NodeMark, StepView } from '../../state/index.js';
+import { selectFocusStep, type NodeMark, type StepView } from '../../state/index.js';
 import { shownGate } from '../selectors.js';
 import { useTui } from '../context.js';
 import { useSession } from '../hooks/use-session.js';
@@ -53,9 +53,10 @@ function NodeMarks({ step }: { step: StepView }): React.ReactElement {
 export function StepList({ width, maxRows }: { width: number; maxRows: number }): React.ReactElement {
   const { charset } = useTui();
   const steps = useSession((s) => s.steps);
-  const current = useSession((s) => s.currentStep);
+  // The arrow marks the step the operator is looking at (the one the engine waits on, or runs).
+  const current = useSession((s) => selectFocusStep(s)?.id ?? null);
   const i = Math.max(0, steps.findIndex((s) => s.id === current));
-  // Keep the current step in view when the list is longer than the space.
+  // Keep that step in view when the list is longer than the space.
   const start = Math.max(0, Math.min(i - Math.floor(maxRows / 3), steps.length - maxRows));
   const shown = steps.slice(start, start + maxRows);
   return (

@@ -80,7 +80,7 @@ export function demoStep(index: number): EventBody[] {
   } else if (index === 1) {
     const fileBlock = `${id}/file`;
     for (const node of N) {
-      out.push({ type: 'file.diff', step: id, block: fileBlock, node, path: '/etc/systemd/system/etcd.service', existed: false, diff: UNIT_DIFF(node), changed: true });
+      out.push({ type: 'file.diff', step: id, block: fileBlock, node, path: '/etc/systemd/system/etcd.service', existed: false, diff: UNIT_DIFF(node), changed: true, preview: true });
     }
     out.push({ type: 'engine.waiting', reason: 'approval', step: id });
   } else if (index === 2) {

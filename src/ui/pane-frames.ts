@@ -1,0 +1,144 @@
+// When the panes' screens reach React: one published "frame" for all panes at once, so a frame
+// is one React commit and one Ink frame however many panes changed (Ink's legacy root renders
+// every state update synchronously: per-pane updates meant one Ink frame per pane, the later
+// ones held back by Ink's throttle).
+//
+// Leading edge: the first change after a quiet spell (a typed key's echo) is published at once,
+// after one event-loop turn so the other panes' echoes arriving in the same turn share the frame.
+// Sustained output is spaced: frames at least FRAME_GAP apart (more when frames are costly, so
+// rendering never takes more than about half the CPU), and a flooding pane refreshes only every
+// FLOOD_REFRESH_MS. A pane whose screen did not change keeps the same snapshot object, so its
+// memoized view does not re-render.
+import type { PaneSet, ScreenSnapshot } from '../terminal/index.js';
+
+/** Shortest spacing of frames under sustained output. */
+export const FRAME_GAP_MS = 4;
+/** Longest spacing of frames (about 60 a second) when frames are costly. */
+export const MAX_FRAME_GAP_MS = 16;
+/** Refresh spacing of a pane while it floods. */
+export const FLOOD_REFRESH_MS = 100;
+/** More than this many characters parsed since a pane's last refresh counts as a flood. */
+const FLOOD_CHARS = 16 * 1024;
+
+interface PaneState {
+  off: () => void;
+  snapshot: ScreenSnapshot | undefined;
+  lastRefresh: number;
+  parsedAtRefresh: number;
+}
+
+export class PaneFrames {
+  private readonly panes = new Map<string, PaneState>();
+  private readonly dirty = new Set<string>();
+  private readonly listeners = new Set<() => void>();
+  private version = 0;
+  private lastFrame = -Infinity;
+  /** What the last frame cost (publishing: React render, Ink layout and output). */
+  private cost = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private immediate: NodeJS.Immediate | undefined;
+  private readonly offAdd: () => void;
+  private disposed = false;
+
+  constructor(
+    private readonly set: PaneSet,
+    private readonly now: () => number = () => performance.now(),
+  ) {
+    this.offAdd = set.onAdd((node) => this.watch(node));
+    for (const node of set.nodes()) this.watch(node);
+  }
+
+  /** Changes with every published frame (for useSyncExternalStore). */
+  getVersion = (): number => this.version;
+
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  /** The node's screen as of the last frame (taken now if the pane was never shown). */
+  snapshot(node: string): ScreenSnapshot {
+    const p = this.watch(node);
+    if (!p.snapshot) this.refresh(node, p);
+    return p.snapshot!;
+  }
+
+  private watch(node: string): PaneState {
+    let p = this.panes.get(node);
+    if (!p) {
+      const pane = this.set.get(node);
+      const state: PaneState = { off: () => {}, snapshot: undefined, lastRefresh: -Infinity, parsedAtRefresh: pane.parsed };
+      state.off = pane.onChange(() => this.changed(node));
+      this.panes.set(node, state);
+      p = state;
+    }
+    return p;
+  }
+
+  private refresh(node: string, p: PaneState): void {
+    const pane = this.set.get(node);
+    p.snapshot = pane.snapshot();
+    p.lastRefresh = this.now();
+    p.parsedAtRefresh = pane.parsed;
+  }
+
+  private changed(node: string): void {
+    if (this.disposed) return;
+    this.dirty.add(node);
+    this.arm();
+  }
+
+  /** When the pane may refresh next: at once, or after a flood's spacing. */
+  private dueOf(node: string): number {
+    const p = this.panes.get(node);
+    if (!p) return 0;
+    const flooding = this.set.get(node).parsed - p.parsedAtRefresh > FLOOD_CHARS;
+    return flooding ? p.lastRefresh + FLOOD_REFRESH_MS : 0;
+  }
+
+  private arm(): void {
+    if (this.timer || this.immediate || this.dirty.size === 0) return;
+    const now = this.now();
+    let due = Infinity;
+    for (const node of this.dirty) due = Math.min(due, this.dueOf(node));
+    const gap = Math.min(MAX_FRAME_GAP_MS, Math.max(FRAME_GAP_MS, 2 * this.cost));
+    const at = Math.max(due, this.lastFrame + gap);
+    // Leading edge: one event-loop turn, so output arriving in the same turn joins the frame.
+    if (at <= now) this.immediate = setImmediate(this.run);
+    else this.timer = setTimeout(this.run, at - now);
+  }
+
+  private run = (): void => {
+    this.timer = undefined;
+    this.immediate = undefined;
+    if (this.disposed) return;
+    const start = this.now();
+    let any = false;
+    for (const node of [...this.dirty]) {
+      const p = this.panes.get(node);
+      if (!p || this.dueOf(node) > start) continue;
+      this.dirty.delete(node);
+      const before = p.snapshot;
+      this.refresh(node, p);
+      if (p.snapshot !== before) any = true;
+    }
+    if (any) {
+      this.version++;
+      for (const listener of this.listeners) listener();
+      this.lastFrame = start;
+      this.cost = this.now() - start;
+    }
+    this.arm();
+  };
+
+  dispose(): void {
+    this.disposed = true;
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.offAdd();
+    for (const p of this.panes.values()) p.off();
+    this.panes.clear();
+    this.dirty.clear();
+    this.listeners.clear();
+  }
+}
