@@ -33,7 +33,9 @@ export function startTui(options: StartTuiOptions): TuiHandle {
       // Ctrl-C belongs to the panes (typing) or interrupts the running block, never kills us.
       exitOnCtrlC: false,
       patchConsole: false,
-      maxFps: 60,
+      // Pane output is paced by PaneFrames (leading edge, then spaced); Ink's own throttle
+      // (leading and trailing) only keeps two commits within a few ms from being two frames.
+      maxFps: 250,
       incrementalRendering: false,
     },
   );

@@ -1,6 +1,7 @@
 // The SAN check against the practice lab: three controllers running the kube-apiserver double
 // over real etcd, reached over SSH with the lab's known_hosts, probed with real TLS from this
 // machine and with openssl inside each node.
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import forge from 'node-forge';
@@ -105,6 +106,9 @@ describe('lockstep certs check on the lab', () => {
     for (const n of c) waitPort(n.name, 6443);
     // The VIP, held by controller0 (keepalived's job in the runbooks).
     onNode('controller0', `ip addr add ${cfg().vip}/32 dev eth0 2>/dev/null; true`);
+    // An earlier test may have left the VIP on another node (keepalived on the gateway): forget
+    // the host's cached MAC for it so the next packet asks who holds it now.
+    spawnSync('ip', ['neigh', 'flush', 'to', cfg().vip], { stdio: 'ignore' });
   });
   afterAll(async () => {
     onNode('controller0', `ip addr del ${cfg().vip}/32 dev eth0 2>/dev/null; ip addr del ${cfg().subnetPrefix}.101/32 dev eth0 2>/dev/null; true`);
