@@ -35,7 +35,7 @@ export function startTui(options: StartTuiOptions): TuiHandle {
       patchConsole: false,
       // Pane output is paced by PaneFrames (leading edge, then spaced); Ink's own throttle
       // (leading and trailing) only keeps two commits within a few ms from being two frames.
-      maxFps: 250,
+      maxFps: 1000,
       incrementalRendering: false,
     },
   );

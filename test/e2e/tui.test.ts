@@ -71,6 +71,19 @@ function row(x: string, title: string): string {
 const atPrompt = (x: string, node: string): boolean =>
   new RegExp(`^lockstep@${node}:~\\$ *$`).test(paneText(x, node).split('\n').filter((l) => l.trim()).at(-1) ?? '');
 
+/**
+ * Sends `key` the moment the screen shows `text`, as an operator who knows the key already:
+ * polls without the usual pause (each capture is a tmux round trip of a few ms).
+ */
+async function keyAsSoonAs(s: string, text: string, key: string, ms = 120_000): Promise<void> {
+  const end = Date.now() + ms;
+  while (!server.capture(s).includes(text)) {
+    if (Date.now() >= end) throw new Error(`timed out after ${ms} ms waiting for ${text}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+  server.keys(s, key);
+}
+
 /** Types `text` into the pane(s) keys go to and presses Enter. */
 function typeLine(s: string, text: string): void {
   server.type(s, text);
@@ -152,7 +165,11 @@ describe('lockstep run in tmux against the lab', () => {
     );
     expect(paneTitle(screen, 'controller2')).toMatch(/gate ✗ exit code 1/);
     expect(paneTitle(screen, 'controller1')).toMatch(/gate ✓/);
-    expect(columnText(screen, SIDEBAR)).toMatch(/✗ controller2: exit code 1 \(after 7 attempts\)/);
+    // The reason ends with the last line the check printed.
+    expect(columnText(screen, SIDEBAR)).toMatch(/✗ controller2: exit code 1 \(after 7 attempts\): no ready flag on controller2/);
+    // The explanation shows the variables the step's nodes share, not `${e2e_tag}`.
+    expect(columnText(screen, SIDEBAR)).toContain(`The gate passes on a node once /tmp/e2e-${tag}-ready exists there.`);
+    expect(columnText(screen, SIDEBAR)).not.toContain('${e2e_tag}');
     expect(columnText(screen, SIDEBAR)).not.toMatch(/✗ controller[01]:/);
     expect(paneText(screen, 'controller2')).toContain('no ready flag on controller2');
     expect(screen.split('\n')[0]).toContain('waiting: failed');
@@ -162,7 +179,7 @@ describe('lockstep run in tmux against the lab', () => {
 
     // Step 4 waits for approval: the diff view shows the file before anything is written.
     const file = `/tmp/e2e-${tag}-dir/greeting.conf`;
-    // The preview reads the file on each node: wait until all three have answered.
+    // The engine read the file on each node before it said it waits: the sidebar lists it.
     screen = await waitFor(s, (x) => columnText(x, SIDEBAR).includes(`Will change: • ${file} on 3 node(s)`), 'the proposed file in the sidebar');
     expect(columnText(screen, SIDEBAR)).toContain(`This step will: • write ${file} on 3 nodes • then check 1 gate on 3 nodes`);
     server.keys(s, 'd');
@@ -269,8 +286,17 @@ describe('lockstep run in tmux against the lab', () => {
     const ptag = `${tag}-p`;
     const file = `/tmp/e2e-${ptag}-dir/greeting.conf`;
     startLockstep(s, { args: '--production --from write-the-greeting', tag: ptag });
-    let screen = await waitFor(s, (x) => allPrompts(x) && x.includes('waiting: approval'), 'first frame', 120_000);
+    // Answered at once, before looking at anything: the diffs came before the wait, so a write
+    // that changes files is asked about (it used to write without asking when n came quickly).
+    await waitFor(s, (x) => x.includes('lockstep e2e-tui'), 'lockstep started', 60_000);
+    await keyAsSoonAs(s, 'waiting: approval', 'n');
+    await waitFor(s, (x) => x.includes('Write 3 changed file(s) for e2e-tui/write-the-greeting? [y/n]'), 'write question at once');
+    server.keys(s, 'n'); // no
+    let screen = await waitFor(s, (x) => allPrompts(x) && !x.includes('[y/n]'), 'first frame', 120_000);
+    expect(nodesWith(file)).toEqual([]);
     expect(screen.split('\n')[0]).toMatch(/lockstep e2e-tui production/);
+    // --from: the arrow marks the step the engine waits on, though no step ran.
+    expect(screen.split('\n').find((l) => l.includes('Write the greeting'))).toMatch(/^→○ Write the greeting/);
     // Production shows the explanation's first paragraph only, and no "will change" list.
     expect(columnText(screen, SIDEBAR)).toContain('Write the greeting Every node gets a greeting file naming itself.');
     expect(screen).not.toContain('This step will:');

@@ -1,6 +1,6 @@
 // The panes, as the layout says: a grid, one pane behind tabs, or one zoomed pane.
 import React, { useEffect, useMemo, useSyncExternalStore } from 'react';
-import { Box, Text } from 'ink';
+import { Box, Text, useStdout } from 'ink';
 import { useTui } from '../context.js';
 import type { PaneLayout } from '../layout.js';
 import { PaneFrames } from '../pane-frames.js';
@@ -18,7 +18,12 @@ export interface PaneGridProps {
 /** Re-renders when a frame is published (or its props change); each pane only when its own screen or props did. */
 export const PaneGrid = React.memo(function PaneGrid({ layout, nodes, focus, targets, selected, scrolling }: PaneGridProps): React.ReactElement {
   const { session } = useTui();
-  const frames = useMemo(() => new PaneFrames(session.panes), [session.panes]);
+  const { stdout } = useStdout();
+  // The fast path writes to a real terminal only (tests read whole frames from a fake one).
+  const frames = useMemo(
+    () => new PaneFrames(session.panes, undefined, stdout.isTTY ? (data) => void stdout.write(data) : undefined),
+    [session.panes, stdout],
+  );
   useEffect(() => () => frames.dispose(), [frames]);
   useSyncExternalStore(frames.subscribe, frames.getVersion);
   const focused = nodes[focus];
@@ -27,6 +32,7 @@ export const PaneGrid = React.memo(function PaneGrid({ layout, nodes, focus, tar
       key={node}
       node={node}
       snap={frames.snapshot(node)}
+      frames={frames}
       index={nodes.indexOf(node)}
       width={width}
       height={height}
