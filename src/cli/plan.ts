@@ -5,13 +5,7 @@ import { loadInventory } from '../inventory/index.js';
 import { buildPlan, hasErrors, loadRunbooks, type Plan } from '../runbook/index.js';
 import { formatPlan } from '../runbook/plan-text.js';
 import { printDiagnostics } from './diagnostics.js';
-import { UserError } from './errors.js';
-
-function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new UserError(`--var ${value}: expected name=value`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
-}
+import { collectVar } from './options.js';
 
 export function register(program: Command): void {
   program

@@ -17,6 +17,7 @@ import type { BackupConfig, SanChecker } from '../steps/index.js';
 import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../transport/index.js';
 import { printDiagnostics } from './diagnostics.js';
 import { UserError } from './errors.js';
+import { collectVar } from './options.js';
 import { VERSION } from './version.js';
 import { chooseMode, PaneSizes, withChanges, type TuiMode } from './run-wiring.js';
 
@@ -32,12 +33,6 @@ export interface RunOptions {
   production?: boolean;
   resume?: string;
   force?: boolean;
-}
-
-function collectVar(value: string, previous: Record<string, string>): Record<string, string> {
-  const eq = value.indexOf('=');
-  if (eq <= 0) throw new UserError(`--var ${value}: expected name=value`);
-  return { ...previous, [value.slice(0, eq)]: value.slice(eq + 1) };
 }
 
 export function register(program: Command): void {

@@ -248,8 +248,9 @@ export function recheckStep(step: PlannedStep, plan: Plan, explanation: string):
 
 /**
  * The plan the resumed run executes: the re-check (if any), then the steps still to run.
- * Steps completed earlier are left out, so the session ends `completed` when the rest passes
- * (their file backups lived in the interrupted process: they cannot be rolled back from here).
+ * Steps completed earlier are left out, so the session ends `completed` when the rest passes;
+ * the engine gets them separately (`earlier`) so they can still be rolled back from the file
+ * backups kept on the nodes.
  */
 export function resumedPlan(plan: Plan, point: ResumePoint, file: string): Plan {
   const steps = plan.steps.slice(point.nextIndex);

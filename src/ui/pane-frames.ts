@@ -15,8 +15,10 @@
 // echo of a typed word arrives a character or a few at a time). On a real terminal, any change
 // of a pane that is not flooding is first written straight to the terminal, just the changed
 // rows (cursor saved, positioned at the row, restored: Ink's cursor bookkeeping is untouched),
-// one event-loop turn after it was parsed; the React frame follows at its own pace and Ink
-// draws the same rows.
+// one event-loop turn after it was parsed. The React frame for a change the fast path drew waits
+// until output pauses (PAINTED_QUIET_MS, at most PAINTED_MAX_MS): Ink's frame blocks the event
+// loop for several ms, and the other panes' echoes (which reach us a little later) must not wait
+// behind it. Ink then draws the same rows.
 // A pane view supplies the rows (it knows its place on the screen and what it shows); it
 // declines when more than its rows would change (title flags, wide characters), and the Ink
 // frame alone shows the change.
@@ -28,6 +30,10 @@ export const FRAME_GAP_MS = 4;
 export const MAX_FRAME_GAP_MS = 16;
 /** Refresh spacing of a pane while it floods. */
 export const FLOOD_REFRESH_MS = 100;
+/** A change the fast path drew reaches React once output paused this long… */
+export const PAINTED_QUIET_MS = 25;
+/** …or this long after the first such change. */
+export const PAINTED_MAX_MS = 150;
 /** More than this many characters parsed since a pane's last refresh counts as a flood. */
 const FLOOD_CHARS = 16 * 1024;
 
@@ -45,6 +51,10 @@ interface PaneState {
 export class PaneFrames {
   private readonly panes = new Map<string, PaneState>();
   private readonly dirty = new Set<string>();
+  /** Dirty panes whose change the fast path already drew on the terminal. */
+  private readonly painted = new Set<string>();
+  private lastChange = 0;
+  private firstPainted = Infinity;
   private readonly listeners = new Set<() => void>();
   private version = 0;
   private lastFrame = -Infinity;
@@ -109,7 +119,14 @@ export class PaneFrames {
   private changed(node: string): void {
     if (this.disposed) return;
     this.dirty.add(node);
-    if (this.direct && !this.fastImmediate) this.fastImmediate = setImmediate(this.fast);
+    this.painted.delete(node);
+    this.lastChange = this.now();
+    const p = this.panes.get(node);
+    // The fast path may draw it: it decides, then arms the frame.
+    if (this.direct && p?.painter && this.dueOf(node) <= 0) {
+      this.fastImmediate ??= setImmediate(this.fast);
+      return;
+    }
     this.arm();
   }
 
@@ -120,12 +137,26 @@ export class PaneFrames {
     let out = '';
     for (const node of this.dirty) {
       const p = this.panes.get(node);
-      if (!p?.painter || this.dueOf(node) > 0) continue;
-      out += p.painter(this.set.get(node).snapshot()) ?? '';
+      if (!p?.painter || this.painted.has(node) || this.dueOf(node) > 0) continue;
+      const rows = p.painter(this.set.get(node).snapshot());
+      if (rows === null) continue;
+      out += rows;
+      this.painted.add(node);
+      this.firstPainted = Math.min(this.firstPainted, this.now());
     }
     // DECSC/DECRC keep the cursor (and attributes) where Ink left them.
     if (out) this.direct(`\x1b7${out}\x1b8`);
+    this.rearm();
   };
+
+  /** Re-plans the frame (a change may now be drawn already, or not). */
+  private rearm(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.immediate) clearImmediate(this.immediate);
+    this.timer = undefined;
+    this.immediate = undefined;
+    this.arm();
+  }
 
   /** When the pane may refresh next: at once, or after a flood's spacing. */
   private dueOf(node: string): number {
@@ -141,7 +172,11 @@ export class PaneFrames {
     let due = Infinity;
     for (const node of this.dirty) due = Math.min(due, this.dueOf(node));
     const gap = Math.min(MAX_FRAME_GAP_MS, Math.max(FRAME_GAP_MS, 2 * this.cost));
-    const at = Math.max(due, this.lastFrame + gap);
+    let at = Math.max(due, this.lastFrame + gap);
+    // Everything pending is on the terminal already: the frame can wait for a pause.
+    let drawn = true;
+    for (const node of this.dirty) if (!this.painted.has(node)) drawn = false;
+    if (drawn) at = Math.max(at, Math.min(this.lastChange + PAINTED_QUIET_MS, this.firstPainted + PAINTED_MAX_MS));
     // Leading edge: one event-loop turn, so output arriving in the same turn joins the frame.
     if (at <= now) this.immediate = setImmediate(this.run);
     else this.timer = setTimeout(this.run, at - now);
@@ -157,11 +192,13 @@ export class PaneFrames {
       const p = this.panes.get(node);
       if (!p || this.dueOf(node) > start) continue;
       this.dirty.delete(node);
+      this.painted.delete(node);
       const before = p.snapshot;
       this.refresh(node, p);
       if (p.snapshot === before) continue;
       any = true;
     }
+    if (this.painted.size === 0) this.firstPainted = Infinity;
     if (any) {
       this.version++;
       for (const listener of this.listeners) listener();

@@ -1,10 +1,11 @@
 // `lockstep replay REC` in a real terminal: a short real session is recorded (the built CLI,
 // local PTY nodes), replayed in tmux, driven with send-keys and read with capture-pane.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Tmux } from '../support/tmux.js';
 
 const root = join(import.meta.dirname, '..', '..');
 const cli = join(root, 'bin', 'lockstep.js');
@@ -13,22 +14,9 @@ const fence = '```';
 // Each step prints something its command text does not contain, so the output is what is matched.
 const RUNBOOK = `# Demo\n\n## Alpha\n${fence}sh run\necho "alpha-$((20+1))"\n${fence}\n\n## Bravo\n${fence}sh run\necho "bravo-$((1+1))"\n${fence}\n\n## Charlie\n${fence}sh run\necho "charlie-$((1+2))"\n${fence}\n`;
 
-function tmux(...args: string[]): string {
-  return execFileSync('tmux', ['-L', socket, ...args], { encoding: 'utf8', env: { ...process.env, LANG: 'C.UTF-8' } });
-}
-const capture = (s: string): string => tmux('capture-pane', '-p', '-t', s);
-const keys = (s: string, ...k: string[]): string => tmux('send-keys', '-t', s, ...k);
-
-async function waitFor(s: string, test: (screen: string) => boolean, what: string, ms = 20_000): Promise<string> {
-  const end = Date.now() + ms;
-  let screen = '';
-  while (Date.now() < end) {
-    screen = capture(s);
-    if (test(screen)) return screen;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`timed out waiting for ${what}; screen:\n${screen}`);
-}
+const term = new Tmux(socket);
+const keys = (s: string, ...k: string[]): void => term.keys(s, ...k);
+const waitFor = (s: string, test: (screen: string) => boolean, what: string, ms = 20_000): Promise<string> => term.waitFor(s, test, what, ms);
 
 /** The lines inside the pane whose title shows `node` (panes stacked or side by side). */
 function paneText(screen: string, node: string): string {
@@ -74,13 +62,13 @@ beforeAll(() => {
 }, 300_000);
 
 afterAll(() => {
-  spawnSync('tmux', ['-L', socket, 'kill-server']);
+  term.killServer();
 });
 
 describe('lockstep replay in a real terminal', () => {
   it('plays, jumps to step 2, seeks back to earlier screens, refuses live keys, quits', { timeout: 120_000 }, async () => {
     const s = 'replay';
-    tmux('new-session', '-d', '-s', s, '-x', '160', '-y', '50', `env -u LC_ALL -u LC_CTYPE LANG=C.UTF-8 TERM=xterm-256color node ${cli} replay ${rec} --idle-limit 0.2; echo EXIT=$?; sleep 60`);
+    term.start(s, `env -u LC_ALL -u LC_CTYPE LANG=C.UTF-8 TERM=xterm-256color node ${cli} replay ${rec} --idle-limit 0.2; echo EXIT=$?; sleep 60`, 160, 50);
 
     // plays to the end by itself: the last step's output in both panes
     let screen = await waitFor(s, (x) => barLine(x).includes('ended') && paneText(x, 'n1').includes('charlie-3'), 'played to the end', 40_000);
