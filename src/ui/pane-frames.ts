@@ -190,7 +190,9 @@ export class PaneFrames {
     let any = false;
     for (const node of [...this.dirty]) {
       const p = this.panes.get(node);
-      if (!p || this.dueOf(node) > start) continue;
+      // Flooding panes due within half a flood spacing join this frame: one Ink frame for all
+      // of them rather than one per pane, each costing a whole-screen render.
+      if (!p || this.dueOf(node) > start + FLOOD_REFRESH_MS / 2) continue;
       this.dirty.delete(node);
       this.painted.delete(node);
       const before = p.snapshot;
