@@ -1,10 +1,11 @@
-// Brings the practice lab up once before the lab tests (see src/lab): idempotent, so a lab
-// that is already up is reused as it is. Progress goes to stderr; the cold image build is
-// the long part (about a minute).
+// Brings the practice lab up once before the lab tests (see src/lab), from fresh nodes: a lab
+// left up by an earlier run (or by a machine that stopped without `lab down`) is taken down
+// first, so every run starts from the same state. Set LOCKSTEP_LAB_REUSE=1 to keep a running
+// lab as it is. Progress goes to stderr; the cold image build is the long part (about a minute).
 import { spawnSync } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { labUp, stderrProgress } from '../src/lab/index.js';
+import { labDown, labUp, stderrProgress } from '../src/lab/index.js';
 
 /** The doubles run inside nodes from dist/: rebuild when a source is newer than its output. */
 function ensureDoublesBuilt(root: string): void {
@@ -24,7 +25,11 @@ function ensureDoublesBuilt(root: string): void {
 export default async function setup(): Promise<void> {
   ensureDoublesBuilt(process.cwd());
   const progress = stderrProgress('lab setup');
-  progress('bringing the practice lab up (reused if already up)');
+  if (process.env.LOCKSTEP_LAB_REUSE !== '1') {
+    progress('taking down any lab left from an earlier run, so the tests start from fresh nodes');
+    await labDown({ progress });
+  }
+  progress('bringing the practice lab up');
   // Three controllers and a gateway, whatever a previous run left: the tests expect that shape.
   await labUp({ controllers: 3, progress });
 }

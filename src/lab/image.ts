@@ -9,13 +9,15 @@ import type { Progress } from './progress.js';
 import { run } from './run.js';
 
 /** Bump when the image recipe changes: a cached image with another version is rebuilt. */
-export const IMAGE_VERSION = 4;
+export const IMAGE_VERSION = 5;
 
 /** systemd as PID 1 plus what the runbooks and the practice doubles use. */
 export const IMAGE_PACKAGES = [
   'systemd', 'systemd-sysv', 'dbus', 'openssh-server', 'sudo', 'etcd-server', 'etcd-client',
   'haproxy', 'keepalived', 'nginx', 'curl', 'iproute2', 'iputils-ping', 'procps', 'openssl',
   'ca-certificates', 'kubernetes-client', 'nodejs', 'ipvsadm', 'less',
+  // Debian's nginx loads its stream proxy (the nginx VIP variant) as a separate module.
+  'libnginx-mod-stream',
 ];
 
 /** Services the runbooks install and start themselves. */

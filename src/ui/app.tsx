@@ -6,7 +6,6 @@ import type { OperatorIntent, SessionState, SessionStore, StepView } from '../st
 import { selectFocusStep, selectIsRunning, selectNextStep, selectProposedDiffs } from '../state/index.js';
 import type { Charset } from './charset.js';
 import { TuiContext, type TuiContextValue } from './context.js';
-import { FrameScheduler } from './frame-scheduler.js';
 import { useRawKeys } from './hooks/use-raw-keys.js';
 import { useSession } from './hooks/use-session.js';
 import { useTerminalSize } from './hooks/use-terminal-size.js';
@@ -42,16 +41,14 @@ export interface AppProps {
 }
 
 export function App(props: AppProps): React.ReactElement {
-  const frames = useMemo(() => new FrameScheduler(), []);
-  useEffect(() => () => frames.dispose(), [frames]);
   const player = props.replay;
   const follow = useMemo<SessionSubscription | undefined>(() => props.onSession ?? (player ? (l) => player.onStore(l) : undefined), [props.onSession, player]);
   const current = useMemo(() => (player ? () => player.store : undefined), [player]);
   const session = useFollowedSession(props.session, follow, current);
   const readOnly = (props.readOnly ?? false) || player !== undefined;
   const value = useMemo<TuiContextValue>(
-    () => ({ session, charset: props.charset, mode: props.mode, readOnly, frames }),
-    [session, props.charset, props.mode, readOnly, frames],
+    () => ({ session, charset: props.charset, mode: props.mode, readOnly }),
+    [session, props.charset, props.mode, readOnly],
   );
   return (
     <TuiContext.Provider value={value}>

@@ -3,7 +3,6 @@
 import { createContext, useContext } from 'react';
 import type { SessionStore } from '../state/index.js';
 import type { Charset } from './charset.js';
-import type { FrameScheduler } from './frame-scheduler.js';
 import type { TuiMode } from './start-options.js';
 
 export interface TuiContextValue {
@@ -11,8 +10,6 @@ export interface TuiContextValue {
   charset: Charset;
   mode: TuiMode;
   readOnly: boolean;
-  /** Shared refresh timer for the panes. */
-  frames: FrameScheduler;
 }
 
 export const TuiContext = createContext<TuiContextValue | null>(null);

@@ -120,29 +120,3 @@ describe('pane colours as SGR', () => {
     expect(colourDepthFor({ TERM: 'xterm-256color', NO_COLOR: '1' })).toBe(0);
   });
 });
-
-describe('FrameScheduler', () => {
-  it('runs refreshes that fall due together in one macrotask, once each', async () => {
-    const { FrameScheduler } = await import('../../src/ui/frame-scheduler.js');
-    const frames = new FrameScheduler();
-    let task = 0;
-    const seen: [string, number][] = [];
-    const ticker = setInterval(() => task++, 1);
-    const a = (): void => void seen.push(['a', task]);
-    const b = (): void => void seen.push(['b', task]);
-    const c = (): void => void seen.push(['c', task]);
-    frames.schedule(a, 10);
-    frames.schedule(b, 14);
-    frames.schedule(a, 12); // later than already scheduled: keeps the earlier time, runs once
-    frames.schedule(c, 60);
-    await new Promise((r) => setTimeout(r, 100));
-    clearInterval(ticker);
-    expect(seen.map((x) => x[0])).toEqual(['a', 'b', 'c']);
-    expect(seen[0]![1]).toBe(seen[1]![1]); // a and b in the same task
-    frames.schedule(a, 0);
-    frames.cancel(a);
-    await new Promise((r) => setTimeout(r, 20));
-    expect(seen).toHaveLength(3);
-    frames.dispose();
-  });
-});
