@@ -8,9 +8,10 @@ import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { createEngine, findStep, runHeadless } from '../engine/index.js';
 import { earlierSteps, type RollbackRecording } from '../engine/rollback-source.js';
-import { decodeRecording, defaultRecordingPath, Recorder, summarizeInventory, type PreviousRecording } from '../record/index.js';
+import { decodeRecording, defaultRecordingPath, type PreviousRecording } from '../record/index.js';
 import { UserError } from './errors.js';
 import { backupConfig, connectNode, loadPlan, readForResume, type RunOptions } from './run.js';
+import { openSessionRecorder } from './session-recorder.js';
 import { VERSION } from './version.js';
 
 interface RollbackOptions {
@@ -107,23 +108,7 @@ export async function rollbackCommand(file: string, paths: string[], opts: Rollb
   if (resolve(recordPath) === resolve(file)) throw new UserError(`--record ${recordPath}: that is the recording being rolled back; it is never written to`);
   const size = { cols: process.stdout.columns || 120, rows: process.stdout.rows || 32 };
   const operator = userInfo().username;
-  let recorder: Recorder;
-  try {
-    recorder = new Recorder(recordPath, {
-      secrets: plan.secrets,
-      header: {
-        lockstep: VERSION,
-        operator,
-        host: hostname(),
-        runbooks: plan.runbooks.map((r) => ({ name: r.name, file: r.file, sha256: r.sha256 })),
-        inventory: summarizeInventory(inventory.nodes),
-        terminal: size,
-        previous: { file, head: newest.head, lines: newest.lines },
-      },
-    });
-  } catch (err) {
-    throw new UserError(`cannot write the recording ${recordPath}: ${(err as Error).message}; choose another place with --record`);
-  }
+  const recorder = openSessionRecorder(recordPath, { plan, inventory, operator, size, previous: { file, head: newest.head, lines: newest.lines } });
   // Connect only the nodes of the steps to roll back.
   const used = new Set(todo.flatMap((s) => plan.steps.find((p) => p.id === s.step)?.nodes ?? []));
   const connect = connectNode(inventory, { acceptNewHostKeys: opts.acceptNewHostKeys } as RunOptions, () => false);

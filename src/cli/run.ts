@@ -11,13 +11,14 @@ import { describeResume, findResumePoint, ResumeError, resumedPlan } from '../en
 import { earlierSteps, withEarlierSteps } from '../engine/rollback-source.js';
 import { readChain } from './rollback.js';
 import { loadInventory, type Inventory, type Node } from '../inventory/index.js';
-import { decodeRecording, defaultRecordingPath, Recorder, RecordingError, summarizeInventory, type DecodedRecording, type PreviousRecording } from '../record/index.js';
+import { decodeRecording, defaultRecordingPath, RecordingError, type DecodedRecording, type PreviousRecording } from '../record/index.js';
 import { buildPlan, hasErrors, loadRunbooks, type Plan } from '../runbook/index.js';
 import type { BackupConfig, SanChecker } from '../steps/index.js';
 import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../transport/index.js';
 import { printDiagnostics } from './diagnostics.js';
 import { UserError } from './errors.js';
 import { collectVar } from './options.js';
+import { openSessionRecorder } from './session-recorder.js';
 import { VERSION } from './version.js';
 import { chooseMode, PaneSizes, withChanges, type TuiMode } from './run-wiring.js';
 
@@ -227,23 +228,7 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
     throw new UserError(`--record ${recordPath}: that is the recording being resumed; it is never written to (a resumed session gets a new recording linked to it)`);
   }
   const operator = userInfo().username;
-  let recorder: Recorder;
-  try {
-    recorder = new Recorder(recordPath, {
-      secrets: plan.secrets,
-      header: {
-        lockstep: VERSION,
-        operator,
-        host: hostname(),
-        runbooks: plan.runbooks.map((r) => ({ name: r.name, file: r.file, sha256: r.sha256 })),
-        inventory: summarizeInventory(inventory.nodes),
-        terminal: size,
-        previous: resumed?.previous,
-      },
-    });
-  } catch (err) {
-    throw new UserError(`cannot write the recording ${recordPath}: ${(err as Error).message}; choose another place with --record`);
-  }
+  const recorder = openSessionRecorder(recordPath, { plan, inventory, operator, size, previous: resumed?.previous });
   const mode = chooseMode(opts, inventory);
   const sizes = new PaneSizes(size);
   let tuiActive = false;
