@@ -13,6 +13,8 @@
 //   const replay = openReplay(events, { speed, idleLimitMs });
 //   startTui({ replay, dispatch: () => {} });
 import './production-env.js';
+import './ci-env-hide.js';
 export type { StartTuiOptions, TuiEventSource, TuiHandle, TuiMode, BorderChoice } from './start-options.js';
 export { startTui } from './start-tui.js';
+import './ci-env-restore.js';
 export type { ReplayPlayer, ReplayPlayerStatus } from './replay/player.js';
