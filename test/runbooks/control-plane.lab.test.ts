@@ -103,7 +103,8 @@ async function runAndRollBack(files: string[], check: (events: LockstepEvent[]) 
   // A fresh lab as far as these runbooks go: other lab tests start etcd and the doubles on the
   // controllers (same unit names) and leave etcd data behind.
   for (const n of nodes) {
-    onNode(n, `systemctl stop ${UNITS.join(' ')} 'lockstep-*' 'test-*' 2>/dev/null; systemctl reset-failed 2>/dev/null
+    // (and may leave etcd enabled, which the image ships disabled).
+    onNode(n, `systemctl stop ${UNITS.join(' ')} 'lockstep-*' 'test-*' 2>/dev/null; systemctl disable etcd 2>/dev/null; systemctl reset-failed 2>/dev/null
 rm -rf /var/lib/etcd/member /var/run/kubernetes; true`);
   }
   const before = Object.fromEntries(nodes.map((n) => [n, snapshot(n)]));

@@ -150,6 +150,7 @@ export async function resetControlPlane(): Promise<void> {
   for (const n of controllers()) {
     await tick();
     mustOnNode(n.name, `systemctl stop ${UNITS.join(' ')} 'lockstep-*' 'test-*' 2>/dev/null
+systemctl disable etcd 2>/dev/null
 systemctl reset-failed 2>/dev/null
 rm -rf /var/lib/etcd /var/run/kubernetes; true`);
   }
