@@ -159,8 +159,12 @@ describe('lockstep run in tmux against the lab', () => {
     expect(paneTitle(screen, 'controller0')).toMatch(/gate ✓/);
     screen = await waitFor(
       s,
-      (x) => /✗ Wait for the ready flag +✓✓✗$/.test(row(x, 'Wait for the ready flag')) && paneText(x, 'controller2').includes('no ready flag on controller2'),
-      'gate failed on controller2',
+      // The header follows the gate marks by a moment: the engine says it waits after the step ends.
+      (x) =>
+        /✗ Wait for the ready flag +✓✓✗$/.test(row(x, 'Wait for the ready flag')) &&
+        paneText(x, 'controller2').includes('no ready flag on controller2') &&
+        (x.split('\n')[0] ?? '').includes('waiting: failed'),
+      'gate failed on controller2, and the engine waiting',
       90_000,
     );
     expect(paneTitle(screen, 'controller2')).toMatch(/gate ✗ exit code 1/);
