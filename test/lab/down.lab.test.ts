@@ -40,7 +40,14 @@ describe('lab down', () => {
   });
 
   it('cleans up after a crash that lost the state file', () => {
-    expect(lockstep(['lab', 'up']).code).toBe(0);
+    let up = lockstep(['lab', 'up']);
+    // Seen once in CI: `lab up` straight after `lab down` exited 3 (a system error) under load.
+    // Try once more so this test checks crash cleanup, and say why if it fails again.
+    if (up.code !== 0) {
+      process.stderr.write(`lab up failed once (exit ${up.code}), retrying: ${up.stderr}\n`);
+      up = lockstep(['lab', 'up']);
+    }
+    expect(up.code, up.stderr).toBe(0);
     rmSync(cfg().stateFile);
     const r = lockstep(['lab', 'down']);
     expect(r.code, r.stderr).toBe(0);
