@@ -1,9 +1,10 @@
 // The engine's logic, driven by in-memory sessions.
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.js';
+import { createEngine, type EngineOptions } from '../../src/engine/index.js';
 import type { LockstepEvent } from '../../src/state/events.js';
 import { MemorySession, type ScriptHandler } from './memory-session.js';
 import { NODES, plan, step } from './plan-builder.js';
+import { waitFor } from './wait-for-event.js';
 
 function setup(opts: Omit<EngineOptions, 'connect'>, handler: ScriptHandler = () => ({})) {
   const sessions = new Map(NODES.map((n) => [n, new MemorySession(n, handler)]));
@@ -14,20 +15,6 @@ function setup(opts: Omit<EngineOptions, 'connect'>, handler: ScriptHandler = ()
 }
 
 const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
-
-/** Resolves when an event matching `pred` is emitted (or already was). */
-function waitFor(engine: Engine, pred: (e: LockstepEvent) => boolean): Promise<LockstepEvent> {
-  const seen = engine.history().find(pred);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve) => {
-    const off = engine.subscribe((e) => {
-      if (pred(e)) {
-        off();
-        resolve(e);
-      }
-    });
-  });
-}
 
 describe('engine', () => {
   it('runs every step on every node with --yes and ends completed', async () => {

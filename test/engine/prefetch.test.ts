@@ -1,29 +1,16 @@
 // The engine uploads the scripts of the step it waits on and of the next one ahead of time
 // (NodeSession.prepareScript), and many nodes do not trip Node's MaxListeners warning.
 import { afterEach, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../src/engine/index.js';
-import type { LockstepEvent } from '../../src/state/events.js';
+import { createEngine } from '../../src/engine/index.js';
 import { MemorySession } from './memory-session.js';
 import { NODES, plan, step } from './plan-builder.js';
+import { waitFor } from './wait-for-event.js';
 
 class PrefetchSession extends MemorySession {
   readonly prepared: string[] = [];
   prepareScript(script: string): void {
     this.prepared.push(script);
   }
-}
-
-function waitFor(engine: Engine, pred: (e: LockstepEvent) => boolean): Promise<LockstepEvent> {
-  const seen = engine.history().find(pred);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve) => {
-    const off = engine.subscribe((e) => {
-      if (pred(e)) {
-        off();
-        resolve(e);
-      }
-    });
-  });
 }
 
 const warnings: Error[] = [];

@@ -2,11 +2,12 @@
 // sees the wait already knows what will be overwritten), and a failed gate's reason ends with
 // the last line the check printed, redacted.
 import { describe, expect, it } from 'vitest';
-import { createEngine, type Engine, type EngineOptions } from '../../src/engine/index.js';
+import { createEngine, type EngineOptions } from '../../src/engine/index.js';
 import { REDACTED } from '../../src/record/redact.js';
 import type { LockstepEvent } from '../../src/state/events.js';
 import { MemorySession, type ScriptHandler } from './memory-session.js';
 import { NODES, plan, step } from './plan-builder.js';
+import { waitFor } from './wait-for-event.js';
 
 /** Sessions whose file reads take `readMs`, like a real node's side channel. */
 function setup(opts: Omit<EngineOptions, 'connect'>, handler: ScriptHandler = () => ({}), readMs = 0) {
@@ -25,19 +26,6 @@ function setup(opts: Omit<EngineOptions, 'connect'>, handler: ScriptHandler = ()
   const events: LockstepEvent[] = [];
   engine.subscribe((e) => events.push(e));
   return { engine, sessions, events };
-}
-
-function waitFor(engine: Engine, pred: (e: LockstepEvent) => boolean): Promise<LockstepEvent> {
-  const seen = engine.history().find(pred);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve) => {
-    const off = engine.subscribe((e) => {
-      if (pred(e)) {
-        off();
-        resolve(e);
-      }
-    });
-  });
 }
 
 const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
