@@ -20,6 +20,8 @@ export default defineConfig({
           name: 'lab',
           include: ['test/**/*.lab.test.ts', 'test/e2e/**/*.test.ts'],
           globalSetup: ['test/lab-global-setup.ts'],
+          // Each file starts on a lab whose nodes all answer ssh (see the file for why).
+          setupFiles: ['test/lab-file-setup.ts'],
           pool: 'forks',
           poolOptions: { forks: { singleFork: true } },
           testTimeout: 300_000,

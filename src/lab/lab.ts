@@ -40,9 +40,15 @@ async function startNode(cfg: LabConfig, n: LabNodeSpec, progress: Progress): Pr
 }
 
 /** Confirms every node answers plain `ssh -F` with strict host-key checking. */
-async function checkSsh(cfg: LabConfig, n: LabNodeSpec): Promise<void> {
-  const r = await run('ssh', ['-F', cfg.sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', n.name, 'true'], { allowFail: true, timeoutMs: 20_000 });
-  if (r.code !== 0) throw new LabError(`node ${n.name} is up but ssh to it failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+/** sshd listens before the node has finished booting: under load, give it a minute to let us in. */
+async function checkSsh(cfg: LabConfig, n: LabNodeSpec, withinMs = 60_000): Promise<void> {
+  const until = Date.now() + withinMs;
+  for (;;) {
+    const r = await run('ssh', ['-F', cfg.sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', n.name, 'true'], { allowFail: true, timeoutMs: 20_000 });
+    if (r.code === 0) return;
+    if (Date.now() > until) throw new LabError(`node ${n.name} is up but ssh to it failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    await new Promise((res) => setTimeout(res, 1000));
+  }
 }
 
 export async function labUp(opts: UpOptions): Promise<LabState> {

@@ -106,7 +106,7 @@ function tcpOpen(host: string, port: number): Promise<boolean> {
 }
 
 /** Waits until the node has its host key on disk and sshd listening. */
-export async function waitBooted(cfg: LabConfig, n: LabNodeSpec, pid: number, timeoutMs = 90_000): Promise<void> {
+export async function waitBooted(cfg: LabConfig, n: LabNodeSpec, pid: number, timeoutMs = 180_000): Promise<void> {
   const key = join(nodeUpper(cfg, n.name), 'etc/ssh/ssh_host_ed25519_key.pub');
   const ok = await waitFor(async () => {
     if (!alive(pid)) return true;

@@ -40,6 +40,12 @@ export interface SshConnectOptions {
   /** How long to wait for the pane's first prompt (default 15 s). */
   promptTimeoutMs?: number;
   /**
+   * Limit for each channel the session opens after the handshake (SFTP, its first writes, the
+   * pane's channel; default 20 s): a node that authenticates but never opens a channel (still
+   * booting, out of processes) fails with its name instead of hanging the run.
+   */
+  channelTimeoutMs?: number;
+  /**
    * Run the pane's shell as root through `sudo -n` when the login user is not root (the
    * articles' commands assume a root shell). File operations use sudo either way.
    */
@@ -77,6 +83,15 @@ const sftpOf = (client: Client) =>
 
 const sftpWrite = (sftp: SFTPWrapper, path: string, data: string) =>
   new Promise<void>((resolve, reject) => sftp.writeFile(path, data, { mode: 0o600 }, (err) => (err ? reject(err) : resolve())));
+
+/** Rejects with `what` when `p` takes longer than `ms`; the caller ends the connection. */
+function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const limit = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`${what} did not complete within ${ms / 1000} s`)), ms);
+  });
+  return Promise.race([p, limit]).finally(() => clearTimeout(timer));
+}
 
 const forwardTo = (client: Client, host: string, port: number) =>
   new Promise<ClientChannel>((resolve, reject) =>
@@ -127,14 +142,19 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
   let paneStream: ClientChannel | undefined;
   let dir = '';
   try {
-    const sftp = await sftpOf(client);
+    const channelMs = opts.channelTimeoutMs ?? 20_000;
+    const sftp = await within(sftpOf(client), channelMs, 'opening the SFTP channel');
     // Channel errors after a drop must not go unhandled; the close handlers report the loss.
     sftp.on('error', () => undefined);
     dir = `/tmp/lockstep-${randomBytes(6).toString('hex')}`;
     // SFTP mkdir fails if the name exists, so nobody can plant the directory first.
-    await new Promise<void>((resolve, reject) => sftp.mkdir(dir, { mode: 0o700 }, (err) => (err ? reject(err) : resolve())));
-    await sftpWrite(sftp, `${dir}/rc`, rcScript(dir));
-    await sftpWrite(sftp, `${dir}/run`, runnerScript());
+    const mkdir = new Promise<void>((resolve, reject) => sftp.mkdir(dir, { mode: 0o700 }, (err) => (err ? reject(err) : resolve())));
+    await within(mkdir, channelMs, `creating ${dir} over SFTP`);
+    await within(
+      Promise.all([sftpWrite(sftp, `${dir}/rc`, rcScript(dir)), sftpWrite(sftp, `${dir}/run`, runnerScript())]),
+      channelMs,
+      'writing the pane scripts over SFTP',
+    );
     let ttyPath: string | null = null;
 
     const p = new Pane({
@@ -151,13 +171,16 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
       },
     });
     pane = p;
-    paneStream = await new Promise<ClientChannel>((resolve, reject) =>
+    const opening = new Promise<ClientChannel>((resolve, reject) =>
       client.exec(
         `exec ${opts.paneAsRoot && user !== 'root' ? 'sudo -n -H ' : ''}bash --rcfile ${shQuote(`${dir}/rc`)} -i`,
         { pty: { term: 'xterm-256color', cols: opts.cols ?? 120, rows: opts.rows ?? 32 } },
         (err, stream) => (err ? reject(err) : resolve(stream)),
       ),
     );
+    // A channel that opens after we gave up is closed at once rather than left running.
+    opening.then((s) => closing && s.close(), () => undefined);
+    paneStream = await within(opening, channelMs, "opening the pane's shell channel");
     paneStream.on('error', () => undefined);
     // What the shell printed before its first prompt, to explain a pane that never came up.
     let early = '';
@@ -188,7 +211,7 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
     }
   } catch (err) {
     closing = true;
-    if (dir) await execOn(client, `rm -rf -- ${shQuote(dir)}`, { timeoutMs: 3000 }).catch(() => undefined);
+    if (dir) await within(execOn(client, `rm -rf -- ${shQuote(dir)}`, { timeoutMs: 3000 }), 5000, 'removing the pane directory').catch(() => undefined);
     endAll();
     throw err instanceof Error && err.message.startsWith(`${node.name}:`) ? err : new Error(`${node.name}: cannot start the pane: ${(err as Error).message}`);
   }
@@ -217,7 +240,7 @@ export async function connectSsh(node: Node, opts: SshConnectOptions = {}): Prom
     close: async () => {
       if (readyPane.closed) return;
       closing = true;
-      await execOn(client, `rm -rf -- ${shQuote(dir)}`, { timeoutMs: 3000 }).catch(() => undefined);
+      await within(execOn(client, `rm -rf -- ${shQuote(dir)}`, { timeoutMs: 3000 }), 5000, 'removing the pane directory').catch(() => undefined);
       const ended = new Promise<void>((r) => readyPane.onClose(() => r()));
       paneStream?.close();
       endAll();

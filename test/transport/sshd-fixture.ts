@@ -99,7 +99,7 @@ export function ensureTestUser(name: string, sudo: boolean): void {
   if (sudo && !existsSync(dropIn)) writeFileSync(dropIn, `${name} ALL=(ALL) NOPASSWD:ALL\n`, { mode: 0o440 });
 }
 
-export async function startSshd(options: { user?: string; extraConfig?: string; rsaHostKey?: boolean } = {}): Promise<SshdFixture> {
+export async function startSshd(options: { user?: string; extraConfig?: string; rsaHostKey?: boolean; sftpSubsystem?: string } = {}): Promise<SshdFixture> {
   // sshd refuses to start without its privilege-separation directory.
   mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
   const dir = mkdtempSync(join(tmpdir(), 'lockstep-sshd-'));
@@ -132,7 +132,7 @@ export async function startSshd(options: { user?: string; extraConfig?: string; 
       'KbdInteractiveAuthentication no',
       'StrictModes no',
       'AllowTcpForwarding yes',
-      'Subsystem sftp internal-sftp',
+      `Subsystem sftp ${options.sftpSubsystem ?? 'internal-sftp'}`,
       'PrintMotd no',
       'PrintLastLog no',
       'MaxStartups 100',
