@@ -1,30 +1,19 @@
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createEngine } from '../../src/engine/index.js';
 import type { Node } from '../../src/inventory/types.js';
-import { Recorder, readRecording } from '../../src/record/index.js';
+import { readRecording } from '../../src/record/index.js';
 import { buildReplayIndex, findStepSpan, indexAtTime, nextMark, stateAt } from '../../src/record/replay-index.js';
 import { openReplay } from '../../src/record/replay-source.js';
 import { screensAt, storeAt } from '../../src/record/screens.js';
 import { atSpeed, capIdle, clampSpeed } from '../../src/record/timeline.js';
-import { createSessionStore, initialSessionState, reduceAll, type LockstepEvent } from '../../src/state/index.js';
+import { initialSessionState, reduceAll } from '../../src/state/index.js';
 import { connectLocal } from '../../src/transport/index.js';
 import * as replayCli from '../../src/cli/replay.js';
 import { runCommand } from '../cli/cli-harness.js';
 import { plan, step } from '../engine/plan-builder.js';
 import { syntheticSession } from './synthetic-session.js';
+import { expectReplayMatches, recordWithLiveScreens } from './screens-check.js';
 
 const localNode = (name: string): Node => ({ name, transport: 'local', port: 0, groups: ['all'], vars: {}, pos: { file: 'inv.yaml', line: 1, column: 1 } });
-
-/** Every pane's styled lines, cursor and screen mode, comparable as one string. */
-function styled(store: ReturnType<typeof createSessionStore>): string {
-  return JSON.stringify(store.panes.nodes().map((n) => {
-    const { lines, cursor, altScreen, cols, rows } = store.panes.get(n).snapshot();
-    return { n, lines, cursor, altScreen, cols, rows };
-  }));
-}
 
 describe('timeline transforms', () => {
   it('caps idle gaps and scales time, keeping order', () => {
@@ -60,60 +49,23 @@ describe('replay index', () => {
 
 describe('replay screens', () => {
   it("rebuild every node's screen at the end of each step exactly as the live store showed it", async () => {
-    const file = join(mkdtempSync(join(tmpdir(), 'lockstep-replay-')), 'rec.jsonl');
+    const size = { cols: 60, rows: 12 };
     const p = plan([
       step('colors', [{ kind: 'run', script: (n) => `export GREETING=hello-${n}; printf '\\033[1;32m%s\\033[0m ok\\n' "$GREETING"; seq 1 5` }], 'Colours'),
       step('vars', [{ kind: 'run', script: 'echo "still $GREETING"; printf "\\033[2J\\033[Hcleared at top\\n"' }], 'Shell variables persist'),
       step('gate', [{ kind: 'verify', script: 'test -n "$GREETING" && echo gate-ok' }], 'Gate'),
     ]);
-    const engine = createEngine({
-      plan: p,
-      autoApprove: false,
-      stayAtEnd: false,
-      connect: async (name) => connectLocal(localNode(name), { cols: 60, rows: 12 }),
-      meta: { version: 'test', operator: 'tester', host: 'here', cols: 60, rows: 12 },
-    });
-    const recorder = new Recorder(file, { secrets: [] });
-    const live = createSessionStore({ cols: 60, rows: 12 });
-    const events: LockstepEvent[] = [];
-    engine.subscribe((e) => {
-      events.push(e);
-      recorder.write(e);
-      live.ingest(e);
-    });
-    const captures: { count: number; screens: Map<string, string>; styled: string }[] = [];
-    let settled = Promise.resolve();
-    engine.subscribe((e) => {
-      if (e.type !== 'engine.waiting' || e.reason !== 'approval') return;
-      settled = settled.then(async () => {
-        // Let the prompt arrive, then take the live screens and how many events made them.
-        await new Promise((r) => setTimeout(r, 300));
-        await live.panes.whenIdle();
-        captures.push({ count: events.length, screens: new Map(live.panes.nodes().map((n) => [n, live.panes.get(n).text()])), styled: styled(live) });
-        engine.dispatch({ kind: 'next' });
-      });
-    });
-    const end = await engine.run();
-    await settled;
-    recorder.close();
-    expect(end).toBe('completed');
+    const run = await recordWithLiveScreens(p, async (name) => connectLocal(localNode(name), size), size);
+    const { file, captures } = run;
+    expect(run.end).toBe('completed');
     expect(captures).toHaveLength(3); // before steps 1, 2 and 3
+    await expectReplayMatches(run, size);
     const rec = readRecording(file);
-    expect(rec.events).toHaveLength(events.length);
-    for (const c of captures) {
-      const replayed = await screensAt(rec.events, c.count, { cols: 60, rows: 12 });
-      expect(replayed).toEqual(c.screens);
-      // Colours, attributes and the cursor too, not only the text.
-      const store = await storeAt(rec.events, c.count, { cols: 60, rows: 12 });
-      expect(styled(store)).toBe(c.styled);
-      store.dispose();
-    }
     // And the screens are what the steps printed: step 2 cleared and printed its line on top.
     const afterVars = await screensAt(rec.events, captures[2]!.count);
     expect(afterVars.get('n1')).toMatch(/^cleared at top/);
     expect(captures[1]!.styled).toContain('"text":"hello-n0","fg":"green","bold":true');
     expect(captures[1]!.screens.get('n2')).toMatch(/hello-n2 ok\n1\n2\n3\n4\n5\n/);
-    live.dispose();
 
     // The CLI prints the same screens at the end of step 2.
     const cli = await runCommand(replayCli, ['replay', file, '--to-step', '2', '--screens']);
