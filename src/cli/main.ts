@@ -6,6 +6,14 @@ import { VERSION } from './version.js';
 
 type Registrar = (program: Command) => void;
 
+// `lockstep audit REC | head`: the reader went away; stop quietly, as cat or grep do.
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (err: NodeJS.ErrnoException) => {
+    if (err.code === 'EPIPE') process.exit(0);
+    throw err;
+  });
+}
+
 const program = new Command('lockstep')
   .description('Guided, recorded, verifiable runbooks for Kubernetes control-plane installs')
   .version(VERSION)

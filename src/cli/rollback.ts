@@ -10,12 +10,15 @@ import { createEngine, findStep, runHeadless } from '../engine/index.js';
 import { earlierSteps, type RollbackRecording } from '../engine/rollback-source.js';
 import { decodeRecording, defaultRecordingPath, type PreviousRecording } from '../record/index.js';
 import { UserError } from './errors.js';
+import { collectVar } from './options.js';
+import { withRecordedVars } from './recorded-vars.js';
 import { backupConfig, connectNode, loadPlan, readForResume, type RunOptions } from './run.js';
 import { openSessionRecorder } from './session-recorder.js';
 import { VERSION } from './version.js';
 
 interface RollbackOptions {
   inventory: string;
+  var?: Record<string, string>;
   to?: string;
   yes?: boolean;
   force?: boolean;
@@ -31,6 +34,7 @@ export function register(program: Command): void {
     .argument('[runbook...]', 'runbook Markdown files (default: the recorded ones)')
     .requiredOption('-i, --inventory <file>', 'inventory of nodes')
     .option('--to <step>', 'roll back down to this step, included (default: the first)')
+    .option('--var <name=value>', 'set a variable (repeatable); default: the values the session ran with (secrets must be given again)', collectVar, {} as Record<string, string>)
     .option('-y, --yes', 'do not ask before rolling back')
     .option('--force', 'restore even from backups that are missing their record or whose sha256 differs, and even though a runbook changed')
     .option('--record <path>', 'write the new recording here (default $XDG_STATE_HOME/lockstep/recordings/)')
@@ -79,7 +83,8 @@ export async function rollbackCommand(file: string, paths: string[], opts: Rollb
     if (recorded.length === 0) throw new UserError(`cannot roll back: ${file}:1: the recording does not name its runbooks; give them on the command line`);
     paths = recorded.map((r) => r.file);
   }
-  const { plan, inventory } = loadPlan(paths, { inventory: opts.inventory, var: {}, tui: false } as RunOptions);
+  const vars = withRecordedVars(newest.header, opts.var ?? {}, file, 'roll back');
+  const { plan, inventory, secretNames } = loadPlan(paths, { inventory: opts.inventory, var: vars, tui: false } as RunOptions);
   for (const r of recorded) {
     const now = plan.runbooks.find((p) => p.name === r.name);
     if (now && now.sha256 !== r.sha256) {
@@ -108,7 +113,7 @@ export async function rollbackCommand(file: string, paths: string[], opts: Rollb
   if (resolve(recordPath) === resolve(file)) throw new UserError(`--record ${recordPath}: that is the recording being rolled back; it is never written to`);
   const size = { cols: process.stdout.columns || 120, rows: process.stdout.rows || 32 };
   const operator = userInfo().username;
-  const recorder = openSessionRecorder(recordPath, { plan, inventory, operator, size, previous: { file, head: newest.head, lines: newest.lines } });
+  const recorder = openSessionRecorder(recordPath, { plan, inventory, operator, size, previous: { file, head: newest.head, lines: newest.lines }, vars: { given: vars, secretNames } });
   // Connect only the nodes of the steps to roll back.
   const used = new Set(todo.flatMap((s) => plan.steps.find((p) => p.id === s.step)?.nodes ?? []));
   const connect = connectNode(inventory, { acceptNewHostKeys: opts.acceptNewHostKeys } as RunOptions, () => false);

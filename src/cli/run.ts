@@ -18,6 +18,7 @@ import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../tra
 import { printDiagnostics } from './diagnostics.js';
 import { UserError } from './errors.js';
 import { collectVar } from './options.js';
+import { withRecordedVars } from './recorded-vars.js';
 import { openSessionRecorder } from './session-recorder.js';
 import { VERSION } from './version.js';
 import { chooseMode, PaneSizes, withChanges, type TuiMode } from './run-wiring.js';
@@ -45,7 +46,7 @@ export function register(program: Command): void {
     .option('--no-tui', 'print output line by line instead of the terminal UI (automatic without a TTY)')
     .option('-y, --yes', 'run every step without asking; stop at the first failure')
     .option('--record <path>', 'write the recording here (default $XDG_STATE_HOME/lockstep/recordings/)')
-    .option('--var <name=value>', 'set a variable (repeatable); inventory values win', collectVar, {} as Record<string, string>)
+    .option('--var <name=value>', 'set a variable (repeatable); inventory values win; with --resume, default: the values the session ran with', collectVar, {} as Record<string, string>)
     .option('--from <step>', 'start at this step (its id, or runbook/step-id)')
     .option('--resume <recording>', 'continue the session of this recording after its last completed step, re-checking that step\'s gates first; writes a new recording linked to it')
     .option('--force', 'with --resume: resume even though a runbook or the inventory changed since the recording')
@@ -57,7 +58,7 @@ export function register(program: Command): void {
     });
 }
 
-export function loadPlan(paths: string[], opts: RunOptions): { plan: Plan; inventory: Inventory } {
+export function loadPlan(paths: string[], opts: RunOptions): { plan: Plan; inventory: Inventory; secretNames: Set<string> } {
   const loaded = loadRunbooks(paths);
   const inv = loadInventory(opts.inventory);
   const diagnostics = [...loaded.diagnostics, ...inv.diagnostics];
@@ -69,7 +70,8 @@ export function loadPlan(paths: string[], opts: RunOptions): { plan: Plan; inven
   }
   const failed = printDiagnostics(diagnostics, process.stderr);
   if (failed || !plan || !inv.value) throw new UserError('nothing was run; fix the errors above (`lockstep lint` checks runbooks)', 1);
-  return { plan, inventory: inv.value };
+  const secretNames = new Set((loaded.value ?? []).flatMap((rb) => rb.vars.filter((v) => v.secret).map((v) => v.name)));
+  return { plan, inventory: inv.value, secretNames };
 }
 
 /** Opens one node's session at the panes' current size. */
@@ -173,7 +175,10 @@ export function readForResume(file: string): DecodedRecording & { head: string }
 }
 
 /** --resume: works out what to run (pure, src/engine/resume.ts) and the new recording's link. */
-function prepareResume(paths: string[], opts: RunOptions & { resume: string }): { plan: Plan; inventory: Inventory; previous: PreviousRecording; startAt?: string; earlier: EngineOptions['earlier'] } {
+function prepareResume(
+  paths: string[],
+  opts: RunOptions & { resume: string },
+): { plan: Plan; inventory: Inventory; secretNames: Set<string>; vars: Record<string, string>; previous: PreviousRecording; startAt?: string; earlier: EngineOptions['earlier'] } {
   if (opts.from !== undefined) throw new UserError('--from and --resume do not go together: --resume continues where the recording stops');
   const file = opts.resume;
   const rec = readForResume(file);
@@ -184,7 +189,8 @@ function prepareResume(paths: string[], opts: RunOptions & { resume: string }): 
     if (recorded.length === 0) throw new UserError(`cannot resume: ${file}:1: the recording does not name its runbooks; give them on the command line`);
     paths = recorded.map((r) => r.file);
   }
-  const { plan, inventory } = loadPlan(paths, opts);
+  const vars = withRecordedVars(header, opts.var ?? {}, file, 'resume');
+  const { plan, inventory, secretNames } = loadPlan(paths, { ...opts, var: vars });
   let point;
   try {
     point = findResumePoint({ file, header, events: rec.events }, plan, { force: opts.force });
@@ -202,7 +208,7 @@ function prepareResume(paths: string[], opts: RunOptions & { resume: string }): 
   // backups kept on the nodes (src/engine/rollback-source.ts).
   const prior = withEarlierSteps(plan, steps, earlierSteps(readChain(file, rec).chain));
   const withPrior = { ...steps, steps: [...plan.steps.filter((s) => prior.prefix.includes(s.id)), ...steps.steps] };
-  return { plan: withPrior, inventory, previous: { file, head: rec.head, lines: rec.lines, lastCompletedStep: after }, startAt: prior.startAt, earlier: prior.earlier };
+  return { plan: withPrior, inventory, secretNames, vars, previous: { file, head: rec.head, lines: rec.lines, lastCompletedStep: after }, startAt: prior.startAt, earlier: prior.earlier };
 }
 
 /** Durable file backups on the nodes, one directory per session (named after its recording). */
@@ -216,7 +222,7 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
   if (paths.length === 0 && opts.resume === undefined) throw new UserError('run: give at least one runbook (or --resume RECORDING)');
   if (opts.force && opts.resume === undefined) throw new UserError('--force only goes with --resume');
   const resumed = opts.resume !== undefined ? prepareResume(paths, { ...opts, resume: opts.resume }) : undefined;
-  const { plan, inventory } = resumed ?? loadPlan(paths, opts);
+  const { plan, inventory, secretNames } = resumed ?? loadPlan(paths, opts);
   if (opts.from !== undefined && findStep(plan.steps, opts.from) < 0) {
     throw new UserError(`--from ${opts.from}: no such step; steps are: ${plan.steps.map((s) => s.id).join(', ')}`);
   }
@@ -228,7 +234,8 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
     throw new UserError(`--record ${recordPath}: that is the recording being resumed; it is never written to (a resumed session gets a new recording linked to it)`);
   }
   const operator = userInfo().username;
-  const recorder = openSessionRecorder(recordPath, { plan, inventory, operator, size, previous: resumed?.previous });
+  const vars = { given: resumed?.vars ?? opts.var ?? {}, secretNames };
+  const recorder = openSessionRecorder(recordPath, { plan, inventory, operator, size, previous: resumed?.previous, vars });
   const mode = chooseMode(opts, inventory);
   const sizes = new PaneSizes(size);
   let tuiActive = false;

@@ -9,9 +9,23 @@ import { VERSION } from './version.js';
 
 export function openSessionRecorder(
   recordPath: string,
-  session: { plan: Plan; inventory: Inventory; operator: string; size: { cols: number; rows: number }; previous?: PreviousRecording },
+  session: {
+    plan: Plan;
+    inventory: Inventory;
+    operator: string;
+    size: { cols: number; rows: number };
+    previous?: PreviousRecording;
+    /** `--var` values, and the names the runbooks declare secret (kept by name only). */
+    vars?: { given: Record<string, string>; secretNames: ReadonlySet<string> };
+  },
 ): Recorder {
   const { plan, inventory, operator, size, previous } = session;
+  const kept: Record<string, string> = {};
+  const secretVars: string[] = [];
+  for (const [name, value] of Object.entries(session.vars?.given ?? {})) {
+    if (session.vars?.secretNames.has(name) || plan.secrets.includes(value)) secretVars.push(name);
+    else kept[name] = value;
+  }
   try {
     return new Recorder(recordPath, {
       secrets: plan.secrets,
@@ -23,6 +37,8 @@ export function openSessionRecorder(
         inventory: summarizeInventory(inventory.nodes),
         terminal: size,
         previous,
+        ...(Object.keys(kept).length ? { vars: kept } : {}),
+        ...(secretVars.length ? { secretVars } : {}),
       },
     });
   } catch (err) {

@@ -29,6 +29,10 @@ export interface HeaderInfo {
   inventory?: InventorySummary;
   terminal?: { cols: number; rows: number };
   previous?: PreviousRecording;
+  /** Variables given on the command line (`--var`), so rollback and resume render the same blocks. */
+  vars?: Record<string, string>;
+  /** Names of secret variables given on the command line: their values are never kept. */
+  secretVars?: string[];
 }
 
 export interface RecordingHeaderV2 extends HeaderInfo {

@@ -1,20 +1,19 @@
-// The whole control plane on a fresh practice lab: runbooks/control-plane.md runs with every
-// gate passing, kubectl on the host lists namespaces through the virtual IP with the admin
-// kubeconfig, and rolling every runbook back, in reverse order, leaves the nodes as they were
-// (the paths the runbooks touch and the state of the services they manage).
+// The whole control plane on a fresh practice lab, through the command line an operator uses:
+// `lockstep run runbooks/control-plane.md --no-tui --yes` with every gate passing (the SAN check
+// among them), kubectl on the host lists namespaces through the virtual IP with the admin
+// kubeconfig, the recording verifies and holds no private key, and `lockstep rollback` of that
+// recording, newest step first, leaves the nodes as they were (the paths the runbooks touch and
+// the state of the services they manage).
 import { spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { parse, stringify } from 'yaml';
 import { afterAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../src/engine/index.js';
-import { loadInventory, type Inventory, type Node } from '../../src/inventory/index.js';
-import { buildPlan, loadRunbooks, type Plan } from '../../src/runbook/index.js';
+import { loadInventory, type Inventory } from '../../src/inventory/index.js';
+import { readRecording } from '../../src/record/index.js';
 import type { LockstepEvent } from '../../src/state/events.js';
-import type { SanChecker } from '../../src/steps/index.js';
-import { connectLocal, connectSsh } from '../../src/transport/index.js';
-import { cfg, onNode } from '../lab/helpers/lab.js';
+import { cfg, lockstep, lockstepAsync, onNode } from '../lab/helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-control-plane-'));
 const PKI = join(work, 'pki');
@@ -57,111 +56,58 @@ function snapshot(node: string): string {
   return r.stdout;
 }
 
-function waitFor(engine: Engine, pred: (e: LockstepEvent) => boolean, timeoutMs: number): Promise<LockstepEvent> {
-  const seen = engine.history().find(pred);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out waiting for the engine')), timeoutMs);
-    const off = engine.subscribe((e) => {
-      if (pred(e)) {
-        clearTimeout(timer);
-        off();
-        resolve(e);
-      }
-    });
-  });
-}
+/** The last lines of what a command printed, to explain a failure. */
+const tail = (text: string, n = 60): string => text.split('\n').slice(-n).join('\n');
 
-const sanCheck: SanChecker = async ({ session, options }) => {
-  const certs = await import('../../src/certs/index.js');
-  const r = await certs.runSanCheck(certs.parseSanCheckOptions(options), session, new Date());
-  return { ok: r.ok, reason: r.ok ? undefined : r.summary, details: r.findings.map((f) => `${f.title}: ${f.fix}`).join('\n') || undefined };
-};
-
-/** The last lines each node printed, to explain a failure. */
-function tails(events: LockstepEvent[]): string {
-  const byNode = new Map<string, string>();
-  for (const e of events) if (e.type === 'node.output') byNode.set(e.node, (byNode.get(e.node) ?? '') + e.data);
-  return [...byNode].map(([n, out]) => `--- ${n}\n${out.split('\n').slice(-25).join('\n')}`).join('\n');
+/** Every base64 line of every private key in the PKI directory and the lab's SSH key. */
+function privateKeyLines(): string[] {
+  const files = [...readdirSync(PKI).filter((f) => f.endsWith('-key.pem')).map((f) => join(PKI, f)), cfg().keyFile];
+  return files.flatMap((f) => readFileSync(f, 'utf8').split('\n').filter((l) => l.length >= 40 && !l.startsWith('-----')));
 }
 
 /**
- * Runs `files` on the lab with every gate expected to pass, calls `check` while the result is up,
- * then rolls everything back (latest step first, so each runbook is undone in reverse order) and
- * compares every node with how it was before.
+ * Runs `files` on the lab as an operator would (`lockstep run --no-tui --yes`, recorded), with
+ * every gate expected to pass; calls `check` on the recorded events while the result is up; then
+ * `lockstep rollback` of that recording (newest step first) must leave every node as before.
  */
 async function runAndRollBack(files: string[], check: (events: LockstepEvent[]) => void): Promise<void> {
   rmSync(PKI, { recursive: true, force: true });
   const invFile = labInventory();
-  const inv = loadInventory(invFile);
-  const rbs = loadRunbooks(files);
-  const built = buildPlan(rbs.value ?? [], inv.value as Inventory, { vars: { pki_dir: PKI } });
-  expect([...inv.diagnostics, ...rbs.diagnostics, ...built.diagnostics]).toEqual([]);
-  const plan = built.plan as Plan;
-  const inventory = inv.value as Inventory;
+  const inventory = loadInventory(invFile).value as Inventory;
   const nodes = inventory.nodes.filter((n) => n.transport !== 'local').map((n) => n.name);
   // A fresh lab as far as these runbooks go: other lab tests start etcd and the doubles on the
-  // controllers (same unit names) and leave etcd data behind.
+  // controllers (same unit names) and leave etcd data behind (and may leave etcd enabled, which
+  // the image ships disabled).
   for (const n of nodes) {
-    // (and may leave etcd enabled, which the image ships disabled).
     onNode(n, `systemctl stop ${UNITS.join(' ')} 'lockstep-*' 'test-*' 2>/dev/null; systemctl disable etcd 2>/dev/null; systemctl reset-failed 2>/dev/null
 rm -rf /var/lib/etcd/member /var/run/kubernetes; true`);
   }
   const before = Object.fromEntries(nodes.map((n) => [n, snapshot(n)]));
-
-  const byName = new Map(inventory.nodes.map((n) => [n.name, n]));
-  const engine = createEngine({
-    plan,
-    autoApprove: true,
-    stopOnFailure: false,
-    stayAtEnd: true,
-    nodeVars: Object.fromEntries(inventory.nodes.map((n) => [n.name, n.vars])),
-    sanCheck,
-    connect: (name) => {
-      const node = byName.get(name) as Node;
-      return node.transport === 'local' ? connectLocal(node, { cols: 160, rows: 40 }) : connectSsh(node, { knownHostsFile: inventory.knownHosts, agent: null });
-    },
-  });
-  const events: LockstepEvent[] = [];
-  engine.subscribe((e) => events.push(e));
-  // LOCKSTEP_E2E_EVENTS=file keeps every event (JSON lines) for a post-mortem.
-  const log = process.env.LOCKSTEP_E2E_EVENTS;
-  if (log) {
-    writeFileSync(log, '');
-    engine.subscribe((e) => appendFileSync(log, `${JSON.stringify(e)}\n`));
-  }
-  const done = engine.run();
-  let rolledBack = false;
+  const rec = join(work, `${basename(files[0]!, '.md')}-${Date.now()}.jsonl`);
+  let rollbackDone = false;
   try {
-    const end = await waitFor(engine, (e) => e.type === 'engine.waiting' && (e.reason === 'done' || e.reason === 'failed'), 1_200_000);
-    const failed = events.filter((e) => e.type === 'gate.result' && !e.ok);
-    expect(end.type === 'engine.waiting' && end.reason, `${JSON.stringify(failed, null, 1)}\n${tails(events)}`).toBe('done');
-    check(events);
+    const run = await lockstepAsync(['run', ...files, '-i', invFile, '--no-tui', '--yes', '--record', rec, '--var', `pki_dir=${PKI}`]);
+    expect(run.code, `${tail(run.stdout)}\n${run.stderr}\n(recording: ${rec})`).toBe(0);
+    const recording = readRecording(rec);
+    expect(recording.events.filter((e) => e.type === 'gate.result' && !e.ok)).toEqual([]);
+    check(recording.events);
+    // The recording verifies, and no private key of the run or of the lab is anywhere in it.
+    expect(lockstep(['verify', rec]).code).toBe(0);
+    const text = readFileSync(rec, 'utf8');
+    const keyLines = privateKeyLines();
+    expect(keyLines.length).toBeGreaterThan(20); // the CA's, the apiserver's, … and the lab's SSH key
+    const leaked = keyLines.filter((l) => text.includes(l));
+    expect(leaked, 'private key material in the recording').toEqual([]);
 
-    // Paused first: with autoApprove the engine would otherwise run forward again afterwards.
-    engine.dispatch({ kind: 'pause' });
-    const mark = events.length;
-    const first = plan.steps[0]?.id ?? '';
-    engine.dispatch({ kind: 'rollback', toStep: first });
-    const fin = await waitFor(engine, (e) => e.type === 'step.finished' && events.indexOf(e) >= mark
-      && (e.step === first || (e.status === 'failed' && (e.reason ?? '').startsWith('rollback failed'))), 600_000);
-    expect(fin.type === 'step.finished' && `${fin.step} ${fin.status} ${fin.reason ?? ''}`, tails(events.slice(mark))).toBe(`${first} rolled-back `);
-    const undone = events.slice(mark).filter((e) => e.type === 'step.finished');
-    expect(undone.every((e) => e.type === 'step.finished' && e.status === 'rolled-back')).toBe(true);
-    expect(undone.length).toBe(plan.steps.length);
-    rolledBack = true;
+    // The recording alone says what to undo: the runbooks and the --var values it ran with.
+    const rb = await lockstepAsync(['rollback', rec, '-i', invFile, '--yes', '--record', `${rec}.rollback.jsonl`]);
+    rollbackDone = true;
+    expect(rb.code, `${tail(rb.stdout)}\n${rb.stderr}`).toBe(0);
     for (const n of nodes) expect(snapshot(n), n).toBe(before[n]);
     expect(existsSync(PKI)).toBe(false);
   } finally {
-    if (!rolledBack) {
-      // Leave the lab as it was even when a gate failed: undo whatever ran.
-      engine.dispatch({ kind: 'pause' });
-      const mark = events.length;
-      engine.dispatch({ kind: 'rollback', toStep: plan.steps[0]?.id ?? '' });
-      await waitFor(engine, (e) => events.indexOf(e) >= mark && e.type === 'step.finished' && (e.step === plan.steps[0]?.id || e.status === 'failed'), 300_000).catch(() => undefined);
-    }
-    engine.dispatch({ kind: 'quit' });
-    await done;
+    // Leave the lab as it was even when a gate failed: undo whatever ran.
+    if (!rollbackDone && existsSync(rec)) await lockstepAsync(['rollback', rec, '-i', invFile, '--yes', '--force', '--record', `${rec}.cleanup.jsonl`]);
   }
 }
 

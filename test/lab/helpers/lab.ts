@@ -1,6 +1,6 @@
 // Helpers for tests against the running lab: run commands on nodes over the lab's own
 // ssh_config (strict host-key checking), copy files in, read the lab status.
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { labConfig, readState, type LabConfig } from '../../../src/lab/index.js';
 
@@ -42,6 +42,25 @@ export function copyTo(node: string, files: Record<string, string>, mode = '0600
 export function lockstep(args: string[], env: NodeJS.ProcessEnv = process.env): Out {
   const r = spawnSync(process.execPath, ['bin/lockstep.js', ...args], { encoding: 'utf8', env, timeout: 600_000 });
   return { code: r.status ?? -1, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+}
+
+/**
+ * Like `lockstep` but without blocking the test worker (a long spawnSync starves vitest's
+ * worker RPC): for runs that take a minute.
+ */
+export function lockstepAsync(args: string[], env: NodeJS.ProcessEnv = process.env, timeoutMs = 900_000): Promise<Out> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bin/lockstep.js', ...args], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    const out: Buffer[] = [];
+    const err: Buffer[] = [];
+    child.stdout.on('data', (b: Buffer) => out.push(b));
+    child.stderr.on('data', (b: Buffer) => err.push(b));
+    const timer = setTimeout(() => child.kill('SIGTERM'), timeoutMs);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? -1, stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(err).toString('utf8') });
+    });
+  });
 }
 
 export function sh(cmd: string, args: string[]): string {
