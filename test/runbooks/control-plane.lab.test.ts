@@ -13,7 +13,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { loadInventory, type Inventory } from '../../src/inventory/index.js';
 import { readRecording } from '../../src/record/index.js';
 import type { LockstepEvent } from '../../src/state/events.js';
-import { cfg, lockstep, lockstepAsync, onNode } from '../lab/helpers/lab.js';
+import { cfg, lockstep, lockstepAsync, mustOnNode, onNode } from '../lab/helpers/lab.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-control-plane-'));
 const PKI = join(work, 'pki');
@@ -30,7 +30,7 @@ function labInventory(): string {
   return file;
 }
 
-const UNITS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'haproxy', 'keepalived'];
+const UNITS = ['etcd', 'kube-apiserver', 'kube-controller-manager', 'kube-scheduler', 'haproxy', 'keepalived', 'nginx'];
 const PATHS = [
   '/usr/local/bin/etcd', '/usr/local/bin/etcdctl', '/usr/local/bin/kube-apiserver', '/usr/local/bin/kube-controller-manager',
   '/usr/local/bin/kube-scheduler', '/etc/etcd', '/var/lib/etcd/member', '/var/lib/kubernetes', '/etc/kubernetes',
@@ -80,8 +80,12 @@ async function runAndRollBack(files: string[], check: (events: LockstepEvent[]) 
   // the image ships disabled).
   for (const n of nodes) {
     onNode(n, `systemctl stop ${UNITS.join(' ')} 'lockstep-*' 'test-*' 2>/dev/null; systemctl disable etcd 2>/dev/null; systemctl reset-failed 2>/dev/null
-rm -rf /var/lib/etcd/member /var/run/kubernetes; true`);
+rm -rf /var/lib/etcd/member /var/run/kubernetes /var/lib/lockstep/units; true`);
   }
+  // As on a real Debian install, where the packages enable their units: rolling back must leave
+  // them enabled (the lab image ships them disabled).
+  mustOnNode('controller1', 'systemctl enable etcd 2>/dev/null');
+  mustOnNode('gateway', 'systemctl enable haproxy keepalived nginx 2>/dev/null');
   const before = Object.fromEntries(nodes.map((n) => [n, snapshot(n)]));
   const rec = join(work, `${basename(files[0]!, '.md')}-${Date.now()}.jsonl`);
   let rollbackDone = false;
@@ -108,6 +112,8 @@ rm -rf /var/lib/etcd/member /var/run/kubernetes; true`);
   } finally {
     // Leave the lab as it was even when a gate failed: undo whatever ran.
     if (!rollbackDone && existsSync(rec)) await lockstepAsync(['rollback', rec, '-i', invFile, '--yes', '--force', '--record', `${rec}.cleanup.jsonl`]);
+    onNode('controller1', 'systemctl disable etcd 2>/dev/null; true');
+    onNode('gateway', 'systemctl disable haproxy keepalived nginx 2>/dev/null; true');
   }
 }
 
