@@ -87,3 +87,33 @@ describe('lockstep rollback of a session run with --var', () => {
     expect(rbHeader.vars).toEqual({ work });
   }, 60_000);
 });
+
+describe('lockstep run --resume of a session run with --var', () => {
+  it('continues with the recorded values, asking only for the secret again', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'lockstep-recorded-vars-resume-'));
+    const work = join(dir, 'work');
+    writeFileSync(join(dir, 'inventory.yaml'), 'nodes:\n  - { name: n0, local: true }\n');
+    // The second step's gate fails until the operator makes \`go\`.
+    writeFileSync(join(dir, 'rb.md'), `${RUNBOOK}
+## Wait for the operator
+${fence}sh verify
+test -e "\${work}/go"
+${fence}
+
+## Use the directory
+${fence}sh
+echo used > "\${work}/made/used"
+${fence}
+`);
+    const rec = join(dir, 'run.jsonl');
+    const run = cli(['run', join(dir, 'rb.md'), '-i', join(dir, 'inventory.yaml'), '--no-tui', '--yes', '--record', rec, '--var', `work=${work}`, '--var', 'token=s3cr3t-value']);
+    expect(run.code).not.toBe(0);
+    writeFileSync(join(work, 'go'), '');
+    const refused = cli(['run', '-i', join(dir, 'inventory.yaml'), '--no-tui', '--yes', '--resume', rec, '--record', join(dir, 'r1.jsonl')]);
+    expect(refused.err).toContain(`cannot resume: ${rec}:1: the session was run with the secret variable token`);
+    const resumed = cli(['run', '-i', join(dir, 'inventory.yaml'), '--no-tui', '--yes', '--resume', rec, '--var', 'token=s3cr3t-value', '--record', join(dir, 'r2.jsonl')]);
+    expect(resumed.code, resumed.out + resumed.err).toBe(0);
+    expect(readFileSync(join(work, 'made', 'used'), 'utf8')).toBe('used\n');
+  }, 60_000);
+});
+
