@@ -16,10 +16,16 @@
 //   Python is installed for ansible -m command); without it, on the shared lab's.
 //   BENCH_ENGINE_WRITE=0        do not write the section into BENCHMARKS.md
 //   BENCH_ENGINE_PROFILE=1      skip the peers (lockstep only; for --cpu-prof runs)
+//   BENCH_ENGINE_AB=DIR         also run the engine steps from another build (a copy of dist/
+//                               taken before a change; DIR/../node_modules must resolve, e.g. a
+//                               symlink), interleaved with this one: a before → after table
+// Node-side CPU: the panes' bash processes (with the block subshells they reap) and their sshd
+// processes are found in the host's /proc (the lab's containers share its kernel) and their CPU
+// time is read around the measured steps, so the report says what a step costs on each side.
 // Needs root (the lab), `npm run build` done (it imports dist/), the lab up (it runs `lab up`,
 // which is idempotent), and installs Debian's pssh and ansible with apt-get when missing.
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync, mkdirSync } from 'node:fs';
+import { cpus, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { createRequire } from 'node:module';
@@ -31,7 +37,10 @@ const ROUNDS = Number(env.BENCH_ENGINE_ROUNDS || 25);
 const FAST_PER_ROUND = 5;
 const LAB30 = env.BENCH_ENGINE_LAB30 === '1';
 const PROFILE = env.BENCH_ENGINE_PROFILE === '1';
-const LAB = '/var/lib/lockstep/lab';
+// The lab the 3-node rows use without BENCH_ENGINE_LAB30 (LOCKSTEP_LAB_DIR, as `lockstep lab` reads it).
+const LAB = env.LOCKSTEP_LAB_DIR || '/var/lib/lockstep/lab';
+/** The Debian image the separate 30-node lab hard-links (LOCKSTEP_LAB_IMAGE_DIR, as `lockstep lab` reads it). */
+const IMAGE = env.LOCKSTEP_LAB_IMAGE_DIR || join(LAB, 'image');
 const NODES = ['controller0', 'controller1', 'controller2'];
 const log = (m) => process.stderr.write(`bench-engine: ${m}\n`);
 const cli = (args, extraEnv = {}) => runOk(process.execPath, [join(repo, 'bin/lockstep.js'), ...args], { env: { ...env, ...extraEnv } });
@@ -62,7 +71,44 @@ async function ensureLab(extraEnv = {}, controllers) {
 
 // ---- lockstep -------------------------------------------------------------------------------
 
-const dist = (p) => import(pathToFileURL(join(repo, 'dist', p)).href);
+const dist = (p, base = join(repo, 'dist')) => import(pathToFileURL(join(base, p)).href);
+const AB = env.BENCH_ENGINE_AB || '';
+
+/** The pane shells (`bash --rcfile <dir>/rc -i`) running right now, by pid. */
+function panePids() {
+  const out = [];
+  for (const p of readdirSync('/proc')) {
+    if (!/^\d+$/.test(p)) continue;
+    try {
+      if (/^bash\0--rcfile\0\/tmp\/lockstep-[0-9a-f]+\/rc\0-i\0/.test(readFileSync(`/proc/${p}/cmdline`, 'utf8'))) out.push(Number(p));
+    } catch {
+      // gone meanwhile
+    }
+  }
+  return out;
+}
+/** utime+stime (and, with `children`, the reaped children's) of a process, in ms; ppid too. */
+function procCpu(pid, children) {
+  try {
+    const text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+    const ticks = Number(f[11]) + Number(f[12]) + (children ? Number(f[13]) + Number(f[14]) : 0);
+    return { ms: ticks * 10, ppid: Number(f[1]) };
+  } catch {
+    return { ms: 0, ppid: 0 };
+  }
+}
+/** CPU ms so far of these panes' shells (with their block subshells) and of their sshd processes. */
+function nodeCpu(pids) {
+  let bash = 0;
+  let sshd = 0;
+  for (const pid of pids) {
+    const b = procCpu(pid, true);
+    bash += b.ms;
+    if (b.ppid > 1) sshd += procCpu(b.ppid, false).ms;
+  }
+  return { bash, sshd };
+}
 
 /**
  * Where a step's time goes: the transport uploads each block as `<dir>/b-<hash>.sh` with ssh2's
@@ -73,7 +119,8 @@ const dist = (p) => import(pathToFileURL(join(repo, 'dist', p)).href);
  */
 const uploads = [];
 const uploadDone = new Map();
-const isBlockFile = (path) => /\/(b-[0-9a-f]+\.sh|block\.sh)$/.test(String(path));
+// b<12 hex> since 2026-11-25; b-<20 hex>.sh before (BENCH_ENGINE_AB may run such a build).
+const isBlockFile = (path) => /\/(b[0-9a-f]{12}|b-[0-9a-f]+\.sh|block\.sh)$/.test(String(path));
 function watchUploads() {
   const require = createRequire(join(repo, 'package.json'));
   const mod = require('ssh2/lib/protocol/SFTP.js');
@@ -134,10 +181,11 @@ function benchPlan(nodes, count, tag) {
  * The real code path: createEngine with a plan of trivial steps and the ssh2 connector;
  * each `step()` dispatches `next` and resolves when the step has finished on every node.
  */
-async function startEngine(nodes, knownHosts, steps, tag) {
-  const { createEngine } = await dist('engine/index.js');
-  const { blockFileName } = await dist('transport/shell-protocol.js');
-  const { connectSsh } = await dist('transport/index.js');
+async function startEngine(nodes, knownHosts, steps, tag, base) {
+  const { createEngine } = await dist('engine/index.js', base);
+  const { blockFileName } = await dist('transport/shell-protocol.js', base);
+  const { connectSsh } = await dist('transport/index.js', base);
+  const before = new Set(panePids());
   const byName = new Map(nodes.map((n) => [n.name, n]));
   const sessions = [];
   const engine = createEngine({
@@ -169,10 +217,14 @@ async function startEngine(nodes, knownHosts, steps, tag) {
   await ready;
   const connectMs = now() - t0;
   if (problems.length) throw new Error(`lockstep could not connect: ${problems.join('; ')}`);
+  // This engine's pane shells: the ones that appeared while it connected.
+  const pids = panePids().filter((p) => !before.has(p));
+  if (pids.length !== nodes.length) log(`note: ${tag}: found ${pids.length} pane shells for ${nodes.length} nodes; node CPU is for those`);
   let stepNo = 0;
   return {
     connectMs,
     sessions,
+    nodeCpu: () => nodeCpu(pids),
     /** The last step's wait for its block's uploads (0 when they were done before `next`). */
     uploadWait: 0,
     async step() {
@@ -271,12 +323,12 @@ let inotifyBefore;
 
 async function lab30Up(e) {
   const image = join(e.LOCKSTEP_LAB_DIR, 'image');
-  if (!existsSync(join(image, 'manifest.json')) && existsSync(join(LAB, 'image', 'manifest.json'))) {
+  if (!existsSync(join(image, 'manifest.json')) && existsSync(join(IMAGE, 'manifest.json'))) {
     // The same Debian image as the main lab, hard-linked (no download, no copy): nodes only
     // ever use it as overlayfs' read-only lower layer.
     log(`hard-linking the main lab's image into ${image}`);
     mkdirSync(e.LOCKSTEP_LAB_DIR, { recursive: true });
-    await runOk('cp', ['-al', join(LAB, 'image'), image]);
+    await runOk('cp', ['-al', IMAGE, image]);
   }
   // 31 containers need about 5 inotify instances each; the default 128 per user is too few
   // (systemd in a node then fails with "Too many open files"). Raised for the run, restored after.
@@ -401,7 +453,11 @@ async function main() {
     if (!PROFILE) await peers.cmWarm();
     let seq = 0;
     // Wall time per step, and the CPU time this process (lockstep's side) spent on it.
+    // Node-side CPU is read per round (5 steps): /proc counts in 10 ms ticks, so it is reported
+    // as a mean over all rounds (total / steps), not a median.
+    const nodeTotals = {};
     const engineSteps = (k, e) => async () => {
+      const n0 = e.nodeCpu();
       for (let i = 0; i < FAST_PER_ROUND; i++) {
         const c = process.cpuUsage();
         uploads.length = 0;
@@ -410,6 +466,11 @@ async function main() {
         add(`${k}.cpu`, (d.user + d.system) / 1000);
         add(`${k}.upload`, e.uploadWait);
       }
+      const n1 = e.nodeCpu();
+      const t = (nodeTotals[k] ??= { bash: 0, sshd: 0, steps: 0 });
+      t.bash += n1.bash - n0.bash;
+      t.sshd += n1.sshd - n0.sshd;
+      t.steps += FAST_PER_ROUND;
     };
     const tools = [
       ['lockstep', engineSteps('lockstep', e3)],
@@ -425,6 +486,16 @@ async function main() {
     if (eLab30) {
       tools.push(['lab30', engineSteps('lab30', eLab30)]);
     }
+    if (AB) {
+      // The other build, on the same nodes, interleaved with this one.
+      log(`connecting the engines of ${AB} (BENCH_ENGINE_AB)`);
+      const b3 = await startEngine(nodes, knownHosts, stepsNeeded, 'ab3', AB);
+      engines.push(b3);
+      tools.push(['ab:lockstep', engineSteps('ab:lockstep', b3)]);
+      const b30 = await startEngine(real30 ?? sim30, knownHosts, stepsNeeded, 'ab30', AB);
+      engines.push(b30);
+      tools.push([`ab:${eLab30 ? 'lab30' : 'lockstep30sim'}`, engineSteps(`ab:${eLab30 ? 'lab30' : 'lockstep30sim'}`, b30)]);
+    }
     if (!PROFILE) {
       tools.push(
         ['cmSeq', async () => { for (let i = 0; i < FAST_PER_ROUND; i++) add('cmSeq', await time(peers.cmSeq)); }],
@@ -438,6 +509,7 @@ async function main() {
     log(`warm-up, then ${ROUNDS} rounds of ${tools.map((t) => t[0]).join(', ')}`);
     for (const [, fn] of tools) await fn();
     for (const k of Object.keys(samples)) if (!k.startsWith('engine connect')) delete samples[k];
+    for (const k of Object.keys(nodeTotals)) delete nodeTotals[k];
     const loads = [];
     for (let r = 0; r < ROUNDS; r++) {
       for (let j = 0; j < tools.length; j++) await tools[(r + j) % tools.length][1]();
@@ -450,6 +522,7 @@ async function main() {
 
     // ---- report ----
     const S = Object.fromEntries(Object.entries(samples).map(([k, v]) => [k, stats(v)]));
+    const cores = cpus().length;
     const base = S.cmSeq?.median;
     const row = (label, k) => (S[k] ? [label, ms(S[k].median), ms(S[k].p90), ms(S[k].p99), String(S[k].n), ratio(S[k].median, base)] : null);
     const rows = [
@@ -485,20 +558,61 @@ async function main() {
     const big = S.lab30 ? 'lab30' : 'lockstep30sim';
     const up3 = S['lockstep.upload']?.median;
     const extraCpu = S[`${big}.cpu`]?.median - S['lockstep.cpu']?.median;
+    const t3 = nodeTotals.lockstep;
+    const tBig = nodeTotals[big];
+    const perNode = (t, k, n) => (t ? (S[`${k}.cpu`]?.median + (t.bash + t.sshd) / t.steps) / n : NaN);
     const analysis = [
       `- 3 nodes: the engine step waits ${ms(up3)} for block uploads (the engine uploads each step's blocks while it waits for approval`,
       `  of the step before; without that, as in the transport-only row, the slowest upload, SFTP open, write, close, takes ${ms(S['transport.upload']?.median)});`,
-      `  the ${ms(lk)} are the pane: the typed \`__ls\` line, the block in a subshell, saving and restoring the shell's state, the end mark.`,
-      `  lockstep's own CPU: ${ms(S['lockstep.cpu']?.median)} per step.`,
-      `- ${S.lab30 ? '30 real nodes' : '30 simulated sessions'}: ${ms(S[`${big}.upload`]?.median)} of ${ms(S[big]?.median)} is waiting for uploads; the rest is 30 panes' typed lines, block`,
-      `  subshells and end marks through 30 sshd processes, all sharing these 2 cores with the other jobs. lockstep's own CPU grows to`,
-      `  ${ms(S[`${big}.cpu`]?.median)} per step (${ms(S[`${big}.cpu`]?.median / 30)} per node), mostly socket writes (\`--cpu-prof\`: \`writeBuffer\`) and ssh2 packet crypto.`,
+      `  the ${ms(lk)} are the pane's round trip: the typed \`__ls\` line, the block in a subshell, saving and restoring the shell's state, the end mark.`,
+      `  CPU per node and step: ${ms(perNode(t3, 'lockstep', 3))} (lockstep, bash and sshd together).`,
+      `- ${S.lab30 ? '30 real nodes' : '30 simulated sessions'}: ${ms(S[`${big}.upload`]?.median)} of ${ms(S[big]?.median)} is waiting for uploads. The step is CPU-bound: it needs`,
+      `  ${ms(perNode(tBig, big, 30))} of CPU per node (table above), ${ms(perNode(tBig, big, 30) * 30)} for 30, on ${cores} cores shared with the other jobs: at least`,
+      `  ${ms((perNode(tBig, big, 30) * 30) / cores)}. For 30 nodes to cost less than 1.5× the 3-node step (${ms(1.5 * lk)}) here, a node could cost at most`,
+      `  ${ms((1.5 * lk * cores) / 30)} of CPU per step, all sides together.`,
       `- Estimate for 30 separate machines (not measured): node-side work runs in parallel there, so a step would cost about the`,
       `  3-node step plus lockstep's extra CPU: ${ms(lk + extraCpu)} = ${ratio(lk + extraCpu, lk)} of 3 nodes.`,
     ];
+    // What a step costs on each side, per node: lockstep (this process), the panes' bash
+    // (with the block subshells), their sshd. With everything on `cores` cores, the CPU a step
+    // needs divided by the cores is the least wall time it can take.
+    const costRow = (label, k, n) => {
+      const t = nodeTotals[k];
+      const l = S[`${k}.cpu`]?.median;
+      if (!t || !S[k]) return null;
+      const bash = t.bash / t.steps;
+      const sshd = t.sshd / t.steps;
+      const total = l + bash + sshd;
+      return [label, ms(S[k].median), `${ms(l)} (${ms(l / n)})`, `${ms(bash)} (${ms(bash / n)})`, `${ms(sshd)} (${ms(sshd / n)})`, ms(total), ms(total / cores)];
+    };
+    const costRows = [
+      costRow('3 nodes', 'lockstep', 3),
+      costRow('30 sessions on 3 nodes (simulated)', 'lockstep30sim', 30),
+      costRow('30 real nodes', 'lab30', 30),
+    ].filter(Boolean);
+    let abBlock = [];
+    if (AB) {
+      const k30 = S.lab30 ? 'lab30' : 'lockstep30sim';
+      const abRow = (label, pre) => {
+        const c3 = costRow('', `${pre}lockstep`, 3);
+        const c30 = costRow('', `${pre}${k30}`, 30);
+        return [label, c3?.[1], c30?.[1], ratio(S[`${pre}${k30}`]?.median, S[`${pre}lockstep`]?.median), c30?.[2], c30?.[3], c30?.[4]];
+      };
+      abBlock = [
+        '',
+        `### Before → after, interleaved in this run (\`BENCH_ENGINE_AB=${AB}\`)`,
+        '',
+        `Both builds' engines are connected at once and their steps alternate round by round, on the same nodes.`,
+        '',
+        table(['build', 'step, 3 nodes (median)', `step, 30 ${S.lab30 ? 'real nodes' : 'sessions'} (median)`, '30 / 3', 'lockstep CPU per step at 30 (per node)', 'bash CPU (per node)', 'sshd CPU (per node)'], [
+          abRow(`before (${AB})`, 'ab:'),
+          abRow('after (dist/)', ''),
+        ]),
+      ];
+    }
     const loadsSorted = loads.map(Number).sort((a, b) => a - b);
     const body = [
-      `Command: \`npm run build && ${LAB30 ? 'BENCH_ENGINE_LAB30=1 ' : ''}npm run bench -- engine\` (scripts/bench-engine.mjs; ${ROUNDS} interleaved rounds,`,
+      `Command: \`npm run build && ${LAB30 ? 'BENCH_ENGINE_LAB30=1 ' : ''}${AB ? `BENCH_ENGINE_AB=${AB} ` : ''}npm run bench -- engine\` (scripts/bench-engine.mjs; ${ROUNDS} interleaved rounds,`,
       `${FAST_PER_ROUND} samples per round for the fast tools, 1 for parallel-ssh and ansible; a warm-up round discarded).`,
       `Run ${started.toISOString().replace(/\.\d+Z$/, 'Z')}, ${machine()}, shared machine: load average ${loadStart} at the start, ${loadEnd} at the end`,
       `(1-min load over the rounds: median ${loadsSorted[Math.floor(loadsSorted.length / 2)]}, max ${loadsSorted[loadsSorted.length - 1]}).`,
@@ -513,6 +627,14 @@ async function main() {
       '### 3 vs 30',
       '',
       table(['what', 'median', 'p90', 'of which: waiting for block uploads (median)', 'lockstep CPU per step (median)', 'vs 3'], scaleRows),
+      '',
+      '### What a step costs on each side',
+      '',
+      `CPU per step (and per node): lockstep is this process (median); bash is the panes' shells with their block subshells, sshd their`,
+      `sshd processes (means: /proc counts 10 ms ticks). Everything shares ${cores} cores, so total CPU / ${cores} is the least a step can take here.`,
+      '',
+      table(['what', 'step (median)', 'lockstep CPU', 'bash CPU', 'sshd CPU', 'total CPU', `total / ${cores} cores`], costRows),
+      ...abBlock,
       '',
       '### Time to connect',
       '',

@@ -244,6 +244,9 @@ export async function runCommand(paths: string[], opts: RunOptions): Promise<num
     // Unknown host keys are asked about only when a TUI is there to answer.
     connect: connector(inventory, opts, () => tuiActive, sizes),
     autoApprove: opts.yes ?? false,
+    // Production: a file-writing step starts only on the TUI's explicit yes (headless approves
+    // by naming the step; --yes approves everything).
+    confirmFileWrites: mode === 'production',
     startAt: opts.from ?? resumed?.startAt,
     earlier: resumed?.earlier,
     nodeVars: Object.fromEntries(inventory.nodes.map((n) => [n.name, n.vars])),

@@ -79,6 +79,13 @@ export interface EngineOptions {
   forceRestore?: boolean;
   /** Do not run anything: roll back to this step (id) and end (`lockstep rollback`). */
   rollbackOnly?: string;
+  /**
+   * Production: a step that would change files starts only on an `approve` for it (what the
+   * TUI sends after its "Write N changed file(s)?" question). A `next` queued while a step ran,
+   * or a run-to-gate, stops there and waits with reason 'approval'. No effect with autoApprove
+   * (`--yes`). Default false.
+   */
+  confirmFileWrites?: boolean;
 }
 
 export interface Engine {
@@ -446,15 +453,29 @@ class LockstepEngine implements Engine {
       prefetchSteps(this.steps, this.cursor, (n) => (this.gone.has(n) ? undefined : this.sessions.get(n)));
       await this.untilUnpaused(step.id);
       if (this.quitting) continue;
-      if (!(auto || this.runningToGate) || reason === 'failed') {
+      const ask = !(auto || this.runningToGate) || reason === 'failed';
+      const writesFiles = reason !== 'failed' && step.actions.some((b) => b.kind === 'file');
+      const mayNeedConfirm = !auto && (this.options.confirmFileWrites ?? false) && writesFiles;
+      let mustApprove = false;
+      if (writesFiles && (ask || mayNeedConfirm)) {
         // The file changes first: whoever sees the wait must know whether the step overwrites files.
-        if (reason !== 'failed' && step.actions.some((b) => b.kind === 'file')) {
-          await previewFiles(step, { session: (n) => (this.gone.has(n) ? undefined : this.sessions.get(n)), emit: (e) => this.emit(e), signal: this.quitController.signal });
-          if (this.quitting) continue;
-        }
+        const preview = await previewFiles(step, { session: (n) => (this.gone.has(n) ? undefined : this.sessions.get(n)), emit: (e) => this.emit(e), signal: this.quitController.signal });
+        if (this.quitting) continue;
+        mustApprove = mayNeedConfirm && preview.mayChange;
+      }
+      if (ask || mustApprove) {
+        if (!ask) this.notice('info', `run to gate stopped before ${step.id}: it writes files, approve it to go on`);
         this.emit({ type: 'engine.waiting', reason, step: step.id });
         this.interrupted = false;
-        const go = await this.onWaitingIntent(await this.nextIntent());
+        const intent = await this.nextIntent();
+        // Anything but the approval itself ends a run to the gate here.
+        if (mustApprove && intent.kind !== 'approve') this.runningToGate = false;
+        let go: boolean;
+        if (mustApprove && this.startsUnapproved(intent)) {
+          // A `next` typed while the previous step ran, or a run-to-gate, never writes files.
+          this.notice('warn', `${step.id} writes files: it runs only when approved`);
+          go = false;
+        } else go = await this.onWaitingIntent(intent);
         if (!go) {
           // Let timers and I/O run before asking again, even if a view answers every wait at once.
           await new Promise((resolve) => setImmediate(resolve));
@@ -478,6 +499,12 @@ class LockstepEngine implements Engine {
         reason = 'failed';
       }
     }
+  }
+
+  /** Whether `intent` would start the step at the cursor without an `approve` naming it. */
+  private startsUnapproved(intent: OperatorIntent): boolean {
+    if (intent.kind === 'next' || intent.kind === 'run-to-gate') return true;
+    return intent.kind === 'retry' && findStep(this.steps, intent.step) === this.cursor;
   }
 
   /** How the session stands when it ends without an interrupted step. */

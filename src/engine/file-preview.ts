@@ -17,28 +17,43 @@ export interface PreviewOptions {
   timeoutMs?: number;
 }
 
-/** Emits a preview `file.diff` for every file block and node of `step`; resolves when all have answered or given up. */
-export async function previewFiles(step: PlannedStep, opts: PreviewOptions): Promise<void> {
+/**
+ * Emits a preview `file.diff` for every file block and node of `step`; resolves when all have
+ * answered or given up, with `mayChange`: some file would change, or could not be read (so
+ * nobody can say it would not).
+ */
+export async function previewFiles(step: PlannedStep, opts: PreviewOptions): Promise<{ mayChange: boolean }> {
   const timeoutMs = opts.timeoutMs ?? 10_000;
+  let mayChange = false;
   for (const block of step.actions) {
     if (block.kind !== 'file') continue;
     await Promise.all(
       block.nodes.map(async (node) => {
         const r = block.perNode[node];
         const session = opts.session(node);
-        if (r?.kind !== 'file' || !session || opts.signal?.aborted) return;
+        if (r?.kind !== 'file') return;
+        if (!session || opts.signal?.aborted) {
+          mayChange = true;
+          return;
+        }
         let before: Buffer | null | undefined;
         try {
           before = await within(session.readFile(r.path), timeoutMs, opts.signal);
         } catch {
+          mayChange = true;
           return; // unreadable: the write says why when the step runs
         }
-        if (before === undefined) return;
+        if (before === undefined) {
+          mayChange = true;
+          return;
+        }
         const { diff, changed } = fileDiff(r.path, before, Buffer.from(r.content, 'utf8'));
+        if (changed) mayChange = true;
         opts.emit({ type: 'file.diff', step: step.id, block: block.id, node, path: r.path, existed: before !== null, diff, changed, preview: true });
       }),
     );
   }
+  return { mayChange };
 }
 
 /** `p`, or undefined after `ms` or when `signal` aborts. */

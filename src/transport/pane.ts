@@ -44,6 +44,8 @@ export class Pane {
   private atPrompt = false;
   /** Someone typed at the current prompt, so the input line may hold text. */
   private typedAtPrompt = false;
+  /** Someone typed into the pane since the last block: its variables may have changed. */
+  private typedSinceBlock = false;
   private closedInfo: CloseInfo | null = null;
   private echoOffNow = false;
   private echoTimer: NodeJS.Timeout | null = null;
@@ -99,6 +101,7 @@ export class Pane {
   /** Keystrokes from a person (or a broadcast). */
   write(data: string): void {
     if (this.closedInfo) return;
+    this.typedSinceBlock = true;
     // Enter at the prompt starts a command: the pane is busy until the next prompt.
     if (/[\r\n]/.test(data)) this.atPrompt = false;
     else if (this.atPrompt) this.typedAtPrompt = true;
@@ -240,7 +243,8 @@ export class Pane {
     const onAbort = () => stop('interrupted');
     signal?.addEventListener('abort', onAbort, { once: true });
     this.atPrompt = false;
-    this.io.type(typedRunLine(seq, label, this.typedAtPrompt, file));
+    this.io.type(typedRunLine(seq, label, this.typedAtPrompt, file, this.typedSinceBlock));
+    this.typedSinceBlock = false;
     try {
       return await result;
     } finally {

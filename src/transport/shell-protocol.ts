@@ -5,46 +5,76 @@
 // - an OSC 133 "B" mark at the end of PS1, printed by readline once it is reading input, so
 //   lockstep types a block only when the prompt is really there;
 // - an alias `__ls` that sources <dir>/run at the top level (so restored `declare`s are global);
-// - a PROMPT_COMMAND hook that still reports a block's end when Ctrl-C cut the runner short.
-// The runner prints a start mark, runs the block's file (<dir>/b-<hash>.sh) in a subshell (so `exit`, `set -e` and
+// - a PROMPT_COMMAND hook that still reports a block's end when Ctrl-C cut the runner short;
+// - the runner's work as functions (parsed once, not per block).
+// The runner prints a start mark, runs the block's file (<dir>/b<hash>) in a subshell (so `exit`, `set -e` and
 // errors end only the subshell), whose EXIT trap saves variables, functions, cwd and umask to
 // <dir>/state; the pane's shell sources that, then prints the end mark with the exit status.
+//
+// Cost matters: this runs in every node's shell for every block, and on a small control machine
+// 30 nodes' shells share its cores (BENCHMARKS.md, Engine). So builtins that loop in C do the
+// per-variable work (compgen -X filters the names, declare -p dumps them) instead of bash loops;
+// the names before a block are the ones the last restore left unless someone typed in between;
+// lockstep's own functions are never saved and re-parsed; HISTSIZE and HISTFILESIZE are assigned
+// again only when changed (each assignment re-trims history and re-reads the history file);
+// the typed line is short and readline's bracketed-paste toggling (two writes a line) is off.
 
 import { createHash } from 'node:crypto';
 
 /** The names bash manages itself, plus lockstep's own: never saved or restored. */
-const SKIP_VARS = [
-  'BASH', 'BASH_*', 'BASHOPTS', 'BASHPID', 'SHELLOPTS', 'EUID', 'UID', 'PPID', 'GROUPS', 'FUNCNAME',
+const SKIP_EXACT = [
+  'BASH', 'BASHOPTS', 'BASHPID', 'SHELLOPTS', 'EUID', 'UID', 'PPID', 'GROUPS', 'FUNCNAME',
   'PIPESTATUS', 'LINENO', 'RANDOM', 'SRANDOM', 'SECONDS', 'EPOCHREALTIME', 'EPOCHSECONDS',
   'HISTCMD', 'COLUMNS', 'LINES', 'PWD', 'OLDPWD', 'SHLVL', '_', 'PROMPT_COMMAND', 'DIRSTACK',
   'COMP_WORDBREAKS', 'HOSTNAME', 'HOSTTYPE', 'MACHTYPE', 'OSTYPE', 'OPTIND', 'OPTARG', 'OPTERR',
-  'READLINE_*', 'COPROC', '__lockstep*',
+  'COPROC',
 ];
+/** Prefixes of names never saved (bash's own arrays, readline's, lockstep's). */
+const SKIP_PREFIX = 'BASH_*|READLINE_*|__lockstep*';
 
 const LETTERS = [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz_'];
 /** Every variable name without forking: `${!A@}` lists the names starting with A, and so on. */
 const ALL_NAMES = LETTERS.map((l) => `"\${!${l}@}"`).join(' ');
 /**
- * Fills the array named \$1 with every variable name. `compgen -v` into a file read back with
- * mapfile lists the same names without forking, several times faster than the 53 prefix
- * expansions (each scans every variable); those remain the fallback for a bash without compgen.
+ * Saved, but assigned again only when changed: assigning HISTSIZE re-trims the history list,
+ * HISTFILESIZE re-reads (and may rewrite) the history file, every time.
+ */
+const GUARDED = ['HISTFILESIZE', 'HISTSIZE'];
+/** An extglob pattern matching every name the general save leaves out. */
+const SKIP_PATTERN = `@(${[...SKIP_EXACT, ...GUARDED, ...SKIP_PREFIX.split('|')].join('|')})`;
+/**
+ * Fills the array named \$1 with the names of the variables lockstep saves: `compgen -v -X`
+ * leaves out bash's own and lockstep's in C (a bash loop over every variable cost about 5 µs a
+ * name, twice per block), into a file read back with mapfile (no fork). A bash without compgen
+ * gets the 53 prefix expansions and a loop. Readonly variables are saved too (restoring one
+ * that exists fails quietly).
  */
 const NAMES_FN = `__lockstep_names() {
-  if builtin compgen -v >| "$__lockstep_dir/names" 2>/dev/null; then
+  local __lockstep_x __lockstep_eg=
+  builtin shopt -q extglob || { __lockstep_eg=1; builtin shopt -s extglob; }
+  # (A block may have disabled compgen: enable -n. It then says so by failing: IFS is always set.)
+  if builtin compgen -v -X "$__lockstep_skip_pat" >| "$__lockstep_dir/names" 2>/dev/null; then
+    __lockstep_compgen=1
     builtin mapfile -t "$1" < "$__lockstep_dir/names"
   else
-    local -a __lockstep_a=(${ALL_NAMES})
-    builtin eval "$1=(\\"\\\${__lockstep_a[@]}\\")"
+    local -a __lockstep_a=(${ALL_NAMES}) __lockstep_b=()
+    for __lockstep_x in "\${__lockstep_a[@]}"; do
+      [[ $__lockstep_x == $__lockstep_skip_pat ]] || __lockstep_b+=("$__lockstep_x")
+    done
+    builtin eval "$1=(\\"\\\${__lockstep_b[@]}\\")"
+    __lockstep_compgen=
   fi
+  [[ -z $__lockstep_eg ]] || builtin shopt -u extglob
 }`;
 
 /**
  * The name of the file a script is uploaded to in the pane's directory: named after its
  * content, so a script put there ahead of time (NodeSession.prepareScript) or run before is
- * not uploaded again.
+ * not uploaded again. Short, because it is typed for every block (readline reads typed input
+ * one byte at a time).
  */
 export function blockFileName(script: string): string {
-  return `b-${createHash('sha256').update(script).digest('hex').slice(0, 20)}.sh`;
+  return `b${createHash('sha256').update(script).digest('hex').slice(0, 12)}`;
 }
 
 /** Single-quotes a string for bash. */
@@ -62,10 +92,12 @@ export function markLabel(blockId: string): string {
  * The line typed into the pane to run block `seq` from `file` (a name from blockFileName; the
  * runner falls back to `block.sh`). When someone typed at the prompt since it appeared, Ctrl-E
  * Ctrl-U first clear the half-typed input (on an empty line they would ring the bell, so only
- * then).
+ * then). `relist`: someone typed into the pane since the last block, so the shell's variables
+ * may differ from what the last restore left; the runner then lists them anew instead of
+ * reusing that list (it needs them to see which ones the block unsets).
  */
-export function typedRunLine(seq: number, label: string, clearInput = false, file?: string): string {
-  return `${clearInput ? '\x05\x15' : ''} __ls ${seq} ${label}${file ? ` ${file}` : ''}\r`;
+export function typedRunLine(seq: number, label: string, clearInput = false, file?: string, relist = false): string {
+  return `${clearInput ? '\x05\x15' : ''} __ls ${seq} ${label}${file ? ` ${file}` : ''}${file && relist ? ' r' : ''}\r`;
 }
 
 export function rcScript(dir: string): string {
@@ -82,48 +114,103 @@ __lockstep_ready=$'\\e]133;B;lockstep\\a'
 __lockstep_pending=
 HISTCONTROL="\${HISTCONTROL:+$HISTCONTROL:}ignorespace"
 alias __ls=". ${d.replace(/"/g, '\\"')}/run"
+# Readline would switch the terminal's bracketed paste on and off around every line: two more
+# writes (SSH packets) per block. Nothing sends the pane bracketed pastes (lockstep types keys).
+builtin bind 'set enable-bracketed-paste off' 2>/dev/null
 
 ${NAMES_FN}
 
-__lockstep_skip() {
-  case $1 in
-    ${SKIP_VARS.join('|')}) return 0 ;;
-  esac
-  [[ \${!1@a} == *r* ]]
-}
+__lockstep_skip_pat='${SKIP_PATTERN}'
 
-# EXIT trap of a block's subshell: write what the pane's shell must take over.
+# EXIT trap of a block's subshell: write what the pane's shell must take over. Builtins that
+# loop in C do the work (compgen filters, declare -p dumps); bash loops only over the few
+# names lockstep saves.
 __lockstep_save() {
-  local __lockstep_n
-  local -a __lockstep_keep=() __lockstep_all=()
+  local __lockstep_n __lockstep_d
+  local -a __lockstep_all=() __lockstep_fn=()
   local -A __lockstep_now=()
   __lockstep_names __lockstep_all
-  for __lockstep_n in "\${__lockstep_all[@]}"; do
-    __lockstep_now[$__lockstep_n]=1
-    # __lockstep_skip, inlined: a function call per variable costs more than the rest.
-    case $__lockstep_n in
-      ${SKIP_VARS.join('|')}) continue ;;
-    esac
-    [[ \${!__lockstep_n@a} == *r* ]] || __lockstep_keep+=("$__lockstep_n")
-  done
+  # The same names as before the block (compgen sorts them): nothing was unset.
+  if [[ "\${__lockstep_all[*]}" != "\${__lockstep_before[*]}" ]]; then
+    for __lockstep_n in "\${__lockstep_all[@]}"; do __lockstep_now[$__lockstep_n]=1; done
+  fi
+  # The operator's functions only: lockstep's are defined by the rc and never change.
+  # (__lockstep_names said whether compgen works; with no such function it fails, correctly.)
+  if [[ -n $__lockstep_compgen ]]; then
+    builtin compgen -A function -X '__lockstep*' >| "$__lockstep_dir/names" 2>/dev/null
+    builtin mapfile -t __lockstep_fn < "$__lockstep_dir/names"
+  else
+    __lockstep_fn=(-)
+  fi
   {
-    if ((\${#__lockstep_keep[@]})); then builtin declare -p "\${__lockstep_keep[@]}"; fi
-    for __lockstep_n in "\${__lockstep_before[@]}"; do
-      if [[ -z \${__lockstep_now[$__lockstep_n]-} ]] && ! __lockstep_skip "$__lockstep_n"; then
-        builtin printf 'unset -v %q\\n' "$__lockstep_n"
+    if ((\${#__lockstep_all[@]})); then builtin declare -p "\${__lockstep_all[@]}"; fi
+    for __lockstep_n in ${GUARDED.join(' ')}; do
+      if [[ -n \${!__lockstep_n+set} ]]; then
+        __lockstep_d=\${!__lockstep_n@A}
+        builtin printf '[[ ${'$'}{%s@A} == %q ]] || %s\\n' "$__lockstep_n" "$__lockstep_d" "$__lockstep_d"
+      else
+        builtin printf '[[ -z ${'$'}{%s+set} ]] || unset -v %s\\n' "$__lockstep_n" "$__lockstep_n"
       fi
     done
-    builtin declare -f
+    if ((\${#__lockstep_now[@]})); then
+      for __lockstep_n in "\${__lockstep_before[@]}"; do
+        [[ -n \${__lockstep_now[$__lockstep_n]-} ]] || builtin printf 'unset -v %q\\n' "$__lockstep_n"
+      done
+    fi
+    if [[ \${__lockstep_fn[0]-} == - ]]; then builtin declare -f
+    elif ((\${#__lockstep_fn[@]})); then builtin declare -f "\${__lockstep_fn[@]}"; fi
     builtin printf 'builtin cd -- %q\\n' "$PWD"
     builtin umask -p
+    # The names the pane's shell has after this restore: the next block's "before", unless
+    # someone typed at the prompt since (then __ls gets a 4th argument and they are listed anew).
+    builtin printf '__lockstep_known=('
+    if ((\${#__lockstep_all[@]})); then builtin printf '%q ' "\${__lockstep_all[@]}"; fi
+    builtin printf ')\\n'
   } >| "$__lockstep_dir/state" 2>/dev/null
+}
+
+# The runner's work before the block: replace the typed line with the prompt and a comment
+# naming the block, remember the variable names (to see what the block unsets), print the
+# start mark. Globals on purpose: __lockstep_end and the subshell read them.
+__lockstep_begin() {
+  __lockstep_n=$1 __lockstep_label=$2 __lockstep_file=\${3:-block.sh}
+  __lockstep_q=\${PS1@P}
+  __lockstep_q=\${__lockstep_q//$'\\001'"$__lockstep_ready"$'\\002'/}
+  __lockstep_p=$__lockstep_q
+  while [[ $__lockstep_p == *$'\\001'*$'\\002'* ]]; do
+    __lockstep_p=\${__lockstep_p%%$'\\001'*}\${__lockstep_p#*$'\\002'}
+  done
+  __lockstep_q=\${__lockstep_q//[$'\\001\\002']/}
+  __lockstep_cols=\${COLUMNS:-80}
+  __lockstep_typed=" __ls $*"
+  __lockstep_rows=$(( (\${#__lockstep_p} + \${#__lockstep_typed} + __lockstep_cols - 1) / __lockstep_cols ))
+  if [[ -n \${4-} || -z \${__lockstep_known+set} ]]; then
+    __lockstep_before=()
+    __lockstep_names __lockstep_before
+  else
+    __lockstep_before=("\${__lockstep_known[@]}")
+  fi
+  __lockstep_pending=$__lockstep_n
+  : >| "$__lockstep_dir/state"
+  # One printf for the line and the start mark (and below for the end mark and the % line).
+  builtin printf '\\r\\e[%dA\\e[J%s# lockstep: %s\\r\\n\\e]133;C;lockstep=%s;id=%s\\a' "$__lockstep_rows" "$__lockstep_q" "$__lockstep_label" "$__lockstep_n" "$__lockstep_label"
+}
+
+# After the restore: the end mark, then output that did not end in a newline gets a mark (like
+# zsh) so the prompt starts on its own line.
+__lockstep_end() {
+  __lockstep_pending=
+  builtin printf '\\e]133;D;%s;lockstep=%s\\a\\e[7m%%\\e[27m%*s\\r\\e[K' "$__lockstep_s" "$__lockstep_n" "$((\${COLUMNS:-80} - 1))" ''
+  unset __lockstep_n __lockstep_label __lockstep_file __lockstep_q __lockstep_p __lockstep_cols __lockstep_typed __lockstep_rows __lockstep_before
 }
 
 __lockstep_status() { return "$1"; }
 # Runs at the top level (a PROMPT_COMMAND entry, not a function) so restored declares are global.
 __lockstep_prompt='__lockstep_s=$?
 if [[ -n $__lockstep_pending ]]; then
-  # The runner was cut short (Ctrl-C stops a sourced file): report the end here instead.
+  # The runner was cut short (Ctrl-C stops a sourced file): report the end here instead. The
+  # state may be partial: the next block lists the names anew.
+  unset __lockstep_known
   builtin . "$__lockstep_dir/state" 2>/dev/null
   builtin printf "\\e]133;D;%s;lockstep=%s\\a" "$__lockstep_s" "$__lockstep_pending"
   __lockstep_pending=
@@ -155,26 +242,10 @@ export function staleDirsCleanup(tmpRoot: string): string {
 }
 
 export function runnerScript(): string {
-  return `# lockstep block runner (generated), sourced by the pane's shell as: __ls SEQ LABEL [FILE]
-__lockstep_n=$1 __lockstep_label=$2 __lockstep_file=\${3:-block.sh}
-# Replace the typed line with the prompt and a comment naming the block.
-__lockstep_q=\${PS1@P}
-__lockstep_q=\${__lockstep_q//$'\\001'"$__lockstep_ready"$'\\002'/}
-__lockstep_p=$__lockstep_q
-while [[ $__lockstep_p == *$'\\001'*$'\\002'* ]]; do
-  __lockstep_p=\${__lockstep_p%%$'\\001'*}\${__lockstep_p#*$'\\002'}
-done
-__lockstep_q=\${__lockstep_q//[$'\\001\\002']/}
-__lockstep_cols=\${COLUMNS:-80}
-__lockstep_typed=" __ls $1 $2\${3:+ $3}"
-__lockstep_rows=$(( (\${#__lockstep_p} + \${#__lockstep_typed} + __lockstep_cols - 1) / __lockstep_cols ))
-__lockstep_before=()
-__lockstep_names __lockstep_before
-__lockstep_pending=$__lockstep_n
-: >| "$__lockstep_dir/state"
-# One write for the line and the start mark (and below for the end mark and the % line): fewer
-# pty reads, ssh packets and wake-ups per block.
-builtin printf '\\r\\e[%dA\\e[J%s# lockstep: %s\\r\\n\\e]133;C;lockstep=%s;id=%s\\a' "$__lockstep_rows" "$__lockstep_q" "$__lockstep_label" "$__lockstep_n" "$__lockstep_label"
+  return `# lockstep block runner (generated), sourced by the pane's shell as: __ls SEQ LABEL [FILE [r]]
+# The work is in the rc's functions (parsed once); the subshell and the restore stay here, at the
+# top level, so that a block's declare and the restored state are global.
+__lockstep_begin "$@"
 (
   # exit, set -e and errors leave through the EXIT trap; a normal end saves directly, so a
   # block that installs its own EXIT trap still hands its variables on.
@@ -189,12 +260,9 @@ builtin printf '\\r\\e[%dA\\e[J%s# lockstep: %s\\r\\n\\e]133;C;lockstep=%s;id=%s
 )
 __lockstep_s=$?
 builtin . "$__lockstep_dir/state" 2>/dev/null
-__lockstep_pending=
-# The end mark, then output that did not end in a newline gets a mark (like zsh) so the prompt
-# starts on its own line.
-builtin printf '\\e]133;D;%s;lockstep=%s\\a\\e[7m%%\\e[27m%*s\\r\\e[K' "$__lockstep_s" "$__lockstep_n" "$((\${COLUMNS:-80} - 1))" ''
+__lockstep_end
 set -- "$__lockstep_s"
-unset __lockstep_n __lockstep_label __lockstep_file __lockstep_q __lockstep_p __lockstep_cols __lockstep_typed __lockstep_rows __lockstep_before __lockstep_s
+unset __lockstep_s
 return "$1"
 `;
 }

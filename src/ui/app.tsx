@@ -191,7 +191,11 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
       }
       // Replay: nothing runs that quitting could interrupt.
       if (replay && command === 'quit') return quit();
-      runCommand(command, key, { ui: u, nodes: ns, state: s, act, send, quit, mode });
+      const notify = (message: string): void => {
+        const last = s.notices.at(-1);
+        if (last?.message !== message) session.ingest({ type: 'notice', level: 'info', message, t: last?.t ?? 0 });
+      };
+      runCommand(command, key, { ui: u, nodes: ns, state: s, act, send, quit, mode, notify });
     },
     [session, dispatch, readOnly, quit, mode, act, replay],
   );
@@ -236,6 +240,8 @@ interface CommandContext {
   send: (intent: OperatorIntent) => void;
   quit: () => void;
   mode: TuiMode;
+  /** Shows a notice that only this screen needs (not an engine event, so not recorded). */
+  notify: (message: string) => void;
 }
 
 /** What each named command does. */
@@ -247,6 +253,8 @@ function runCommand(command: ReturnType<typeof commandFor> & string, key: string
   // Before a step runs the engine waits for approval (or, after run-to-gate, at the gate); it
   // sends that step's file diffs before it says so, so `files` is complete when it waits.
   const before = waiting?.reason === 'approval' || waiting?.reason === 'gate';
+  // A step runs (or nodes still connect): a `next` now would be kept and used later.
+  const busy = !waiting || waiting.reason === 'paused' || selectIsRunning(state);
   const approve = (): void => {
     const step = before ? waiting?.step : undefined;
     if (!step) return;
@@ -259,13 +267,18 @@ function runCommand(command: ReturnType<typeof commandFor> & string, key: string
   switch (command) {
     case 'next':
       if (before) approve();
+      // Production: a `next` typed while a step runs would approve the following step unseen.
+      else if (c.mode === 'production' && busy) c.notify('A step is running: the next step will wait for your approval.');
       else send({ kind: 'next' });
       return;
     case 'approve':
       approve();
       return;
     case 'run-to-gate':
-      send({ kind: 'run-to-gate' });
+      // Production: a step that writes files gets the question first (the engine stops a run
+      // to the gate there too, so it never writes unasked).
+      if (c.mode === 'production' && before && waiting?.step && selectProposedDiffs(state).some((d) => d.step === waiting.step)) approve();
+      else send({ kind: 'run-to-gate' });
       return;
     case 'pause':
       send(state.paused ? { kind: 'resume' } : { kind: 'pause' });

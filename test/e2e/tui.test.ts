@@ -325,6 +325,34 @@ describe('lockstep run in tmux against the lab', () => {
     await waitFor(s, (x) => /EXIT=\d+/.test(x), 'lockstep exited');
   });
 
+  it('production: n typed while a step runs approves nothing ahead; the file step still asks', { timeout: 600_000 }, async () => {
+    const s = 'prodq';
+    const qtag = `${tag}-q`;
+    const file = `/tmp/e2e-${qtag}-dir/greeting.conf`;
+    // No ready flag yet for this tag: the gate step keeps retrying (1 s apart) until it appears.
+    startLockstep(s, { args: '--production --from wait-for-the-ready-flag', tag: qtag });
+    await keyAsSoonAs(s, 'waiting: approval', 'n');
+    await waitFor(s, (x) => x.includes('▶ Wait for the ready flag'), 'gate step running', 120_000);
+    // Typed while the step runs: it used to be kept and approve the file step unasked.
+    server.keys(s, 'n');
+    await waitFor(s, (x) => x.includes('A step is running: the next step will wait'), 'notice instead of a queued next');
+    for (const n of NODES) expect(onNode(n, `touch /tmp/e2e-${qtag}-ready`).code).toBe(0);
+    await waitFor(s, (x) => /✓ Wait for the ready flag +✓✓✓$/.test(row(x, 'Wait for the ready flag')), 'gate step passed');
+    let screen = await waitFor(s, (x) => x.includes('waiting: approval'), 'waits before the file step');
+    await new Promise((r) => setTimeout(r, 1500));
+    screen = capture(s);
+    expect(row(screen, 'Write the greeting')).toMatch(/○ Write the greeting +○○○$/);
+    expect(screen).not.toContain('[y/n]');
+    expect(nodesWith(file)).toEqual([]);
+    server.keys(s, 'n');
+    await waitFor(s, (x) => x.includes('Write 3 changed file(s) for e2e-tui/write-the-greeting? [y/n]'), 'write question');
+    server.keys(s, 'y');
+    await waitFor(s, (x) => /✓ Write the greeting +✓✓✓$/.test(row(x, 'Write the greeting')), 'file step passed');
+    for (const n of NODES) expect(onNode(n, `cat ${file}`).out.trim()).toBe(`greeting = hello from ${n}`);
+    server.keys(s, 'q');
+    await waitFor(s, (x) => /EXIT=\d+/.test(x), 'lockstep exited');
+  });
+
   // Box-drawing characters where the terminal cannot show them come out as rows of q (DEC
   // line drawing) or garbage: under vt100 and in the C locale, borders are ASCII.
   const terms = [

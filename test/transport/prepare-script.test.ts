@@ -41,7 +41,7 @@ describe('block files', () => {
     expect((await pane.runScript('x/b', 'echo b')).output).toBe('ok\n');
     expect(uploads).toEqual([`${blockFileName('echo a')}=echo a`, `${blockFileName('echo b')}=echo b`]);
     expect(typed).toEqual([` __ls 1 x/a ${blockFileName('echo a')}\r`, ` __ls 2 x/a2 ${blockFileName('echo a')}\r`, ` __ls 3 x/b ${blockFileName('echo b')}\r`]);
-    expect(blockFileName('echo a')).toMatch(/^b-[0-9a-f]{20}\.sh$/);
+    expect(blockFileName('echo a')).toMatch(/^b[0-9a-f]{12}$/);
     expect(blockFileName('echo a')).not.toBe(blockFileName('echo a\n'));
   });
 

@@ -47,6 +47,52 @@ describe.each(transports)('runScript over %s', (_name, connect) => {
     expect(b.output).toBe('one two y z hi you /tmp\nchild sees two\n');
   });
 
+  test('state the pane restores only when it changed is still exact: arrays, namerefs, typed values, newlines', async () => {
+    await s.runScript(
+      'set-more',
+      [
+        'declare -A MAP=([k]="v 1" [j]=$\'two\\nlines\')',
+        'declare -i NUM=41',
+        'TARGET=t1',
+        'declare -n REF=TARGET',
+        "NL=$'a\\nb'",
+        'KEEP=same',
+        'EMPTY_ARR=()',
+      ].join('\n'),
+    );
+    // Typed at the prompt between blocks: the next block starts from it, and sets it back.
+    s.write('KEEP=changed-at-prompt\r');
+    await new Promise((r) => setTimeout(r, 300));
+    await s.runScript('set-back', 'KEEP=same; NUM+=1; REF=t2; MAP[k]=v2');
+    const r = await s.runScript(
+      'check-more',
+      'echo "${MAP[k]}|${MAP[j]}|$NUM|$TARGET|$REF|$NL|$KEEP|${#EMPTY_ARR[@]}"; declare -p REF | tr "\\n" " "',
+    );
+    expect(r.output).toBe('v2|two\nlines|42|t2|t2|a\nb|same|0\ndeclare -n REF="TARGET" ');
+    // Functions the operator defined come back; lockstep's own are not dumped into the state.
+    await s.runScript('fn', 'greet() { echo "hello $1"; }');
+    expect((await s.runScript('fn-use', 'greet there; declare -F | grep -c __lockstep_save')).output).toBe('hello there\n1\n');
+  });
+
+  test('a variable typed at the prompt and unset by the next block stays unset (the names are listed anew)', async () => {
+    await s.runScript('before-typing', 'true');
+    s.write('TYPED_AT_PROMPT=1\r');
+    await new Promise((r) => setTimeout(r, 300));
+    await s.runScript('unset-typed', 'echo "${TYPED_AT_PROMPT-unset}"; unset TYPED_AT_PROMPT');
+    // And without typing in between, a block's unset still reaches the shell (names reused).
+    await s.runScript('set-again', 'AGAIN=1');
+    await s.runScript('unset-again', 'unset AGAIN');
+    expect((await s.runScript('check-typed', 'echo "${TYPED_AT_PROMPT-unset} ${AGAIN-unset}"')).output).toBe('unset unset\n');
+  });
+
+  test('HISTSIZE and HISTFILESIZE (restored only when changed) carry over, with attributes, and unset', async () => {
+    await s.runScript('hist-set', 'HISTSIZE=777; export HISTFILESIZE=888');
+    const a = await s.runScript('hist-check', 'echo "$HISTSIZE ${HISTFILESIZE@a}$HISTFILESIZE"');
+    expect(a.output).toBe('777 x888\n');
+    await s.runScript('hist-unset', 'unset HISTSIZE');
+    expect((await s.runScript('hist-gone', 'echo "${HISTSIZE-unset} $HISTFILESIZE"')).output).toBe('unset 888\n');
+  });
+
   test('an unset variable stays unset in the next block', async () => {
     await s.runScript('set', 'GONE=1');
     await s.runScript('unset', 'unset GONE');

@@ -129,7 +129,8 @@ describe('App', () => {
     await h.key('q');
     await h.key('n');
     await h.key('p');
-    expect(h.intents.slice(-2)).toEqual([{ kind: 'next' }, { kind: 'pause' }]);
+    // Production (the default here): n while a step runs approves nothing ahead.
+    expect(h.intents.slice(-2)).toEqual([{ kind: 'rollback', toStep: 'etcd/download' }, { kind: 'pause' }]);
   });
 
   it('draws ASCII borders when the terminal cannot show box drawing', async () => {

@@ -91,3 +91,38 @@ describe('production: the write question right when the engine waits', () => {
     expect(h.intents).toContainEqual({ kind: 'approve', step: 'etcd/unit' });
   });
 });
+
+describe('production: n while a step runs approves nothing ahead', () => {
+  /** Step 1 approved and running. */
+  const running = (): EventBody[] => [
+    { type: 'engine.waiting', reason: 'approval', step: 'etcd/download' },
+    { type: 'operator.intent', intent: { kind: 'approve', step: 'etcd/download' } },
+    { type: 'step.started', step: 'etcd/download' },
+  ];
+
+  it('production: sends no next, says the next step will wait for approval', async () => {
+    h = renderApp({ mode: 'production', cols: 160 });
+    await h.feed(stamp([...demoOpening(), ...running()]));
+    await h.key('n');
+    await h.waitFor((x) => plain(x).includes('A step is running: the next step will wait'));
+    await h.key('n');
+    expect(h.intents.some((i) => i.kind === 'next' || i.kind === 'approve')).toBe(false);
+  });
+
+  it('learning: n while a step runs still queues the next step', async () => {
+    h = renderApp({ mode: 'learn', cols: 160 });
+    await h.feed(stamp([...demoOpening(), ...running()]));
+    await h.key('n');
+    expect(h.intents).toContainEqual({ kind: 'next' });
+  });
+
+  it('production: g before a step that writes files asks the write question first', async () => {
+    h = renderApp({ mode: 'production', cols: 160 });
+    await h.feed(stamp([...demoOpening(), ...waitingOnUnit('approval')]));
+    await h.key('g');
+    expect(plain(await h.waitFor('[y/n]'))).toContain('Write 3 changed file(s) for etcd/unit?');
+    expect(h.intents.some((i) => i.kind === 'run-to-gate')).toBe(false);
+    await h.key('y');
+    expect(h.intents).toContainEqual({ kind: 'approve', step: 'etcd/unit' });
+  });
+});
