@@ -19,7 +19,10 @@
 //   BENCH_TUI_NODE_ARGS=""   extra node flags for the lockstep process (e.g. V8 flags to try)
 //   BENCH_TUI_WRITE=0        do not write the TUI section into BENCHMARKS.md
 //   BENCH_TUI_BIN=path       the lockstep launcher to run (default bin/lockstep.js)
-// Needs: `npm run build`, tmux, the lab up (`lockstep lab up`), /var/lib/lockstep/lab/ssh_config.
+//   BENCH_TUI_BASE_BIN=path  another lockstep launcher (an earlier build) measured in the same run,
+//                            interleaved with the other two, as a "lockstep before" column
+//   LOCKSTEP_LAB_DIR=dir     the lab to use (default /var/lib/lockstep/lab)
+// Needs: `npm run build`, tmux, the lab up (`lockstep lab up`), $LOCKSTEP_LAB_DIR/ssh_config.
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
@@ -35,7 +38,8 @@ const ROUNDS = Number(env.BENCH_TUI_ROUNDS || 3);
 const LINES = Number(env.BENCH_TUI_LINES || 500_000);
 const NODE_ARGS = (env.BENCH_TUI_NODE_ARGS || '').split(/\s+/).filter(Boolean);
 const BIN = env.BENCH_TUI_BIN || join(repo, 'bin', 'lockstep.js');
-const LAB = '/var/lib/lockstep/lab';
+const BASE_BIN = env.BENCH_TUI_BASE_BIN || '';
+const LAB = env.LOCKSTEP_LAB_DIR || '/var/lib/lockstep/lab';
 const SSH_CONFIG = join(LAB, 'ssh_config');
 const NODES = ['controller0', 'controller1', 'controller2'];
 const COLS = 200;
@@ -78,7 +82,7 @@ writeFileSync(runbook, '---\nname: bench\ntargets: controllers\n---\n\n# Bench\n
 // ---- tmux plumbing ------------------------------------------------------------------------
 
 let SOCK_TMUX = `lockstep-bench-tmux-${process.pid}`;
-let SOCK_LS = `lockstep-bench-ls-${process.pid}`;
+const lsSock = (name) => `lockstep-bench-${name}-${process.pid}`;
 const tmux = (sock, ...args) => {
   const r = spawnSync('tmux', ['-L', sock, ...args], { encoding: 'utf8', env: { ...env, LANG: 'C.UTF-8' } });
   if (r.status !== 0) throw new Error(`tmux ${args.join(' ')}: ${r.stderr.trim()}`);
@@ -157,9 +161,9 @@ async function startTmux() {
 }
 
 /** lockstep: `lockstep run` in a tmux pane of its own server, switched to broadcast typing. */
-async function startLockstep() {
+async function startLockstep(bin, SOCK_LS) {
   const t0 = now();
-  const cmd = [process.execPath, ...NODE_ARGS, BIN, 'run', runbook, '-i', inventory, '--record', join(work, `rec-${Date.now()}.ndjson`)].join(' ');
+  const cmd = [process.execPath, ...NODE_ARGS, bin, 'run', runbook, '-i', inventory, '--record', join(work, `rec-${Date.now()}.ndjson`)].join(' ');
   tmux(SOCK_LS, '-f', tmuxConf, 'new-session', '-d', '-s', 'ls', '-x', String(COLS), '-y', String(ROWS), `env TERM=xterm-256color LANG=C.UTF-8 ${cmd}; sleep 3600`);
   const firstFrame = await waitUntil(() => (/1 controller0/.test(capture(SOCK_LS, 'ls')) ? now() - t0 : 0), 'lockstep first frame', 60_000, 5);
   const screen = await waitUntil(() => {
@@ -176,7 +180,7 @@ async function startLockstep() {
   const panePid = Number(tmux(SOCK_LS, 'display-message', '-p', '-t', 'ls', '#{pane_pid}').trim());
   // The pane runs `sh -c 'env … node …; sleep'`: the node process is its descendant.
   const pid = await waitUntil(() => findNode(panePid), 'lockstep pid', 5000);
-  return { firstFrame, ready, pid };
+  return { firstFrame, ready, pid, sock: SOCK_LS };
 }
 
 function findNode(root) {
@@ -301,7 +305,7 @@ async function floodTmux(panes, round) {
   return (now() - t0) / 1000;
 }
 
-async function floodLockstep(round) {
+async function floodLockstep(SOCK_LS, round) {
   const tag = `L${round}`;
   const t0 = now();
   tmux(SOCK_LS, 'send-keys', '-t', 'ls', `seq 1 ${LINES}; echo END-${tag}-$((6*7))`, 'Enter');
@@ -314,61 +318,70 @@ async function floodLockstep(round) {
 // ---- the run ------------------------------------------------------------------------------
 
 let tm;
-let ls;
-const results = { echo: { tmux: [], lockstep: [] }, ingest: { tmux: [], lockstep: [] }, cpu: { tmux: [], lockstep: [] }, skippedKiB: 0 };
+const WHO = BASE_BIN ? ['tmux', 'lockstep', 'base'] : ['tmux', 'lockstep'];
+const LS = WHO.filter((w) => w !== 'tmux');
+const bins = { lockstep: BIN, base: BASE_BIN };
+/** Running lockstep instances by contestant. */
+const ls = {};
+const perWho = () => Object.fromEntries(WHO.map((w) => [w, []]));
+const results = { echo: perWho(), ingest: perWho(), cpu: perWho(), skippedKiB: {} };
 const loadAvg = [];
+/** Round `i`'s order: rotated, so each contestant goes first, second, … equally often. */
+const orderOf = (i) => WHO.map((_, k) => WHO[(i + k) % WHO.length]);
 try {
-  log(`starting tmux (3 ssh panes) and lockstep run (3 panes), ${COLS}x${ROWS}`);
+  log(`starting tmux (3 ssh panes) and lockstep run (3 panes)${BASE_BIN ? ' twice (this build and BENCH_TUI_BASE_BIN)' : ''}, ${COLS}x${ROWS}`);
   tm = await startTmux();
-  ls = await startLockstep();
+  for (const w of LS) ls[w] = await startLockstep(bins[w], lsSock(w));
   loadAvg.push(load());
-  log(`tmux panes ${tm.paneInfo.join(', ')}; lockstep first frame ${ms(ls.firstFrame)}, prompts ${ms(ls.ready)}`);
+  log(`tmux panes ${tm.paneInfo.join(', ')}; ${LS.map((w) => `${w} first frame ${ms(ls[w].firstFrame)}, prompts ${ms(ls[w].ready)}`).join('; ')}`);
 
   // Echo, interleaved.
   const ctlTmux = controlClient(SOCK_TMUX, 'tm');
-  const ctlLs = controlClient(SOCK_LS, 'ls');
-  const screen = new Terminal({ cols: COLS, rows: ROWS, scrollback: 0, allowProposedApi: true, logLevel: 'off' });
+  const ctl = {};
+  const screens = {};
+  for (const w of LS) {
+    ctl[w] = controlClient(ls[w].sock, 'ls');
+    screens[w] = new Terminal({ cols: COLS, rows: ROWS, scrollback: 0, allowProposedApi: true, logLevel: 'off' });
+  }
   await sleep(500);
   for (let i = 0; i < ECHO; i++) {
-    const order = i % 2 ? ['lockstep', 'tmux'] : ['tmux', 'lockstep'];
-    for (const who of order) {
-      const v = who === 'tmux' ? await echoTmux(ctlTmux, tm.panes) : await echoLockstep(ctlLs, screen);
+    for (const who of orderOf(i)) {
+      const v = who === 'tmux' ? await echoTmux(ctlTmux, tm.panes) : await echoLockstep(ctl[who], screens[who]);
       if (Number.isFinite(v)) results.echo[who].push(v);
       await sleep(150 + Math.random() * 100);
     }
   }
   ctlTmux.close();
-  ctlLs.close();
+  for (const w of LS) ctl[w].close();
   loadAvg.push(load());
-  log(`echo: tmux p50 ${ms(stats(results.echo.tmux).median)}, lockstep p50 ${ms(stats(results.echo.lockstep).median)}`);
+  log(`echo p50: ${WHO.map((w) => `${w} ${ms(stats(results.echo[w]).median)}`).join(', ')}`);
 
   // Ingest, interleaved; the floods also fill 10k lines of scrollback in every pane.
   const bytesPerPane = Buffer.byteLength(Array.from({ length: LINES }, (_, i) => `${i + 1}\n`).join(''));
   for (let r = 0; r < ROUNDS; r++) {
-    const order = r % 2 ? ['lockstep', 'tmux'] : ['tmux', 'lockstep'];
-    for (const who of order) {
+    for (const who of orderOf(r)) {
       // CPU time on this machine's side: the lockstep process; the tmux server and its ssh clients.
-      const pids = who === 'tmux' ? [tm.serverPid, ...descendants(tm.serverPid)] : [ls.pid];
+      const pids = who === 'tmux' ? [tm.serverPid, ...descendants(tm.serverPid)] : [ls[who].pid];
       const cpu0 = cpuSeconds(pids);
       if (who === 'tmux') results.ingest.tmux.push(bytesPerPane / 1e6 / (await floodTmux(tm.panes, r)));
       else {
-        const f = await floodLockstep(r);
-        results.ingest.lockstep.push(bytesPerPane / 1e6 / f.seconds);
-        results.skippedKiB = Math.max(results.skippedKiB, f.skippedKiB);
+        const f = await floodLockstep(ls[who].sock, r);
+        results.ingest[who].push(bytesPerPane / 1e6 / f.seconds);
+        results.skippedKiB[who] = Math.max(results.skippedKiB[who] ?? 0, f.skippedKiB);
       }
       results.cpu[who].push((3 * bytesPerPane) / 1e6 / Math.max(0.01, cpuSeconds(pids) - cpu0));
       loadAvg.push(load());
       await sleep(1000);
     }
   }
-  log(`ingest: tmux ${results.ingest.tmux.map((x) => x.toFixed(1)).join(', ')} MB/s; lockstep ${results.ingest.lockstep.map((x) => x.toFixed(1)).join(', ')} MB/s`);
+  log(`ingest: ${WHO.map((w) => `${w} ${results.ingest[w].map((x) => x.toFixed(1)).join(', ')} MB/s`).join('; ')}`);
 
   // RSS after the floods (every pane has 10k lines of scrollback): 3 s after, and once V8's
   // memory reducer has run on the idle process (it shrinks the young generation after ~10 s).
   await sleep(3000);
-  const lsMem3 = rssKb(ls.pid);
+  const lsMem3 = Object.fromEntries(LS.map((w) => [w, rssKb(ls[w].pid)]));
   await sleep(12_000);
-  const lsMem = rssKb(ls.pid);
+  const lsMem = Object.fromEntries(LS.map((w) => [w, rssKb(ls[w].pid)]));
   const tmServer = rssKb(tm.serverPid);
   const sshKids = descendants(tm.serverPid).filter((p) => {
     try {
@@ -383,55 +396,63 @@ try {
   loadAvg.push(load());
 
   // Time to first frame, again on a warm machine (the first start above warmed caches).
-  tmux(SOCK_LS, 'kill-server');
-  SOCK_LS += '-2';
-  const again = await startLockstep();
-  results.firstFrame = [ls.firstFrame, again.firstFrame];
-  results.lsReady = [ls.ready, again.ready];
+  results.firstFrame = {};
+  results.lsReady = {};
+  for (const w of LS) {
+    tmux(ls[w].sock, 'kill-server');
+    const again = await startLockstep(bins[w], `${ls[w].sock}-2`);
+    tmux(again.sock, 'kill-server');
+    results.firstFrame[w] = [ls[w].firstFrame, again.firstFrame];
+    results.lsReady[w] = [ls[w].ready, again.ready];
+  }
   tmux(SOCK_TMUX, 'kill-server');
   SOCK_TMUX += '-2';
   const tm2 = await startTmux();
   results.tmReady = [tm.ready, tm2.ready];
 } finally {
   spawnSync('tmux', ['-L', SOCK_TMUX, 'kill-server']);
-  spawnSync('tmux', ['-L', SOCK_LS, 'kill-server']);
+  for (const w of LS) for (const sock of [lsSock(w), `${lsSock(w)}-2`]) spawnSync('tmux', ['-L', sock, 'kill-server']);
 }
 
 // ---- report -------------------------------------------------------------------------------
 
-const e = { tmux: stats(results.echo.tmux), lockstep: stats(results.echo.lockstep) };
-const i = { tmux: stats(results.ingest.tmux), lockstep: stats(results.ingest.lockstep) };
-const c = { tmux: stats(results.cpu.tmux), lockstep: stats(results.cpu.lockstep) };
+const e = Object.fromEntries(WHO.map((w) => [w, stats(results.echo[w])]));
+const i = Object.fromEntries(WHO.map((w) => [w, stats(results.ingest[w])]));
+const c = Object.fromEntries(WHO.map((w) => [w, stats(results.cpu[w])]));
 const mb = (kb) => `${(kb / 1024).toFixed(0)} MB`;
 const mbs = (s) => `${s.median.toFixed(1)} MB/s (${s.min.toFixed(1)}-${s.max.toFixed(1)})`;
+const rss = (w) => `${mb(results.rss.lockstep[w].rss)} after 15 s idle (${mb(results.rss.lockstep3[w].rss)} after 3 s; peak ${mb(results.rss.lockstep[w].hwm)})`;
+// Columns: tmux, lockstep, [lockstep before], target.
+const row = (label, f, target) => [label, ...WHO.map(f), target];
 const rows = [
-  ['echo latency, broadcast to 3 panes, p50', ms(e.tmux.median), ms(e.lockstep.median), `≤ tmux + 5 ms`],
-  ['echo latency, broadcast to 3 panes, p99', ms(e.tmux.p99), ms(e.lockstep.p99), `≤ ${ms(e.tmux.p99 + 5)}`],
-  [`ingest per pane, 3 panes flooding at once (seq, ${(LINES / 1000).toFixed(0)}k lines each), median (min-max)`, mbs(i.tmux), mbs(i.lockstep), '≥ tmux'],
-  ['ingest, MB of the 3 panes per CPU-second (lockstep process; tmux server + its 3 ssh), median (min-max)', mbs(c.tmux).replace(/MB\/s/, 'MB/CPU-s'), mbs(c.lockstep).replace(/MB\/s/, 'MB/CPU-s'), ''],
-  [
+  row('echo latency, broadcast to 3 panes, p50', (w) => ms(e[w].median), `≤ tmux + 5 ms`),
+  row('echo latency, broadcast to 3 panes, p99', (w) => ms(e[w].p99), `≤ ${ms(e.tmux.p99 + 5)}`),
+  row(`ingest per pane, 3 panes flooding at once (seq, ${(LINES / 1000).toFixed(0)}k lines each), median (min-max)`, (w) => mbs(i[w]), '≥ tmux'),
+  row('ingest, MB of the 3 panes per CPU-second (lockstep process; tmux server + its 3 ssh), median (min-max)', (w) => mbs(c[w]).replace(/MB\/s/, 'MB/CPU-s'), ''),
+  row(
     'RSS, 3 panes × 10k lines of scrollback, after the floods',
-    `${mb(results.rss.tmuxServer.rss)} tmux server + ${mb(results.rss.ssh)} for ${results.rss.sshCount} ssh`,
-    `${mb(results.rss.lockstep.rss)} after 15 s idle (${mb(results.rss.lockstep3.rss)} after 3 s; peak ${mb(results.rss.lockstep.hwm)})`,
+    (w) => (w === 'tmux' ? `${mb(results.rss.tmuxServer.rss)} tmux server + ${mb(results.rss.ssh)} for ${results.rss.sshCount} ssh` : rss(w)),
     '≤ 150 MB',
-  ],
-  ['time to first frame (cold, warm)', '–', results.firstFrame.map(ms).join(', '), ''],
-  ['time to 3 live prompts (cold, warm)', results.tmReady.map(ms).join(', '), results.lsReady.map(ms).join(', '), ''],
+  ),
+  row('time to first frame (cold, warm)', (w) => (w === 'tmux' ? '–' : results.firstFrame[w].map(ms).join(', ')), ''),
+  row('time to 3 live prompts (cold, warm)', (w) => (w === 'tmux' ? results.tmReady.map(ms).join(', ') : results.lsReady[w].map(ms).join(', ')), ''),
 ];
+const skipped = LS.filter((w) => results.skippedKiB[w]).map((w) => `${w === 'base' ? 'lockstep before' : 'lockstep'} skipped up to ${results.skippedKiB[w]} KiB of a flood on screen`);
 const body = [
-  `Command: \`npm run build && npm run bench -- tui\` (${new Date().toISOString().slice(0, 10)}; ${machine()}; ${tmuxVersion}; ` +
+  `Command: \`npm run build && ${BASE_BIN ? `BENCH_TUI_BASE_BIN=${BASE_BIN} ` : ''}npm run bench -- tui\` (${new Date().toISOString().slice(0, 10)}; ${machine()}; ${tmuxVersion}; ` +
     `load average during the run ${loadAvg[0]} … ${loadAvg.at(-1)}, the machine shared with other work${NODE_ARGS.length ? `; lockstep node flags: ${NODE_ARGS.join(' ')}` : ''}).`,
   '',
   `Both sides: SSH sessions to the lab's controller0-2 in a ${COLS}×${ROWS} terminal (tmux ${tm?.paneInfo?.[0]?.split(' ')[1] ?? ''} panes with ` +
-    `history-limit 10000, synchronize-panes on, one \`ssh -tt\` per pane; lockstep \`run\` with its 3 panes and 10k lines of scrollback, broadcast typing). ` +
+    `history-limit 10000, synchronize-panes on, one \`ssh -tt\` per pane; lockstep \`run\` with its 3 panes and 10k lines of scrollback, broadcast typing` +
+    `${BASE_BIN ? '; "lockstep before" is the earlier build given as BENCH_TUI_BASE_BIN, run alongside' : ''}). ` +
     `${ECHO} echo trials and ${ROUNDS} floods per side, interleaved. Echo: a unique marker typed with send-keys through a control-mode client; ` +
     `tmux is timed until all three panes echoed it, lockstep until its screen shows it in all three panes. ` +
     `Ingest: \`seq 1 ${LINES}\` (${(LINES * 6.9 / 1e6).toFixed(1)} MB) on every node at once, until \`echo END\` after it is on screen in every pane` +
-    `${results.skippedKiB ? `; lockstep skipped up to ${results.skippedKiB} KiB of a flood on screen` : '; lockstep skipped nothing'}.`,
+    `${skipped.length ? `; ${skipped.join('; ')}` : '; lockstep skipped nothing'}.`,
   '',
-  table(['measure', 'tmux synchronize-panes', 'lockstep', 'target'], rows),
+  table(['measure', 'tmux synchronize-panes', 'lockstep', ...(BASE_BIN ? ['lockstep before'] : []), 'target'], rows),
   '',
-  `Samples: echo n=${e.tmux.n}/${e.lockstep.n} (tmux max ${ms(e.tmux.max)}, lockstep max ${ms(e.lockstep.max)}); tmux history after the floods: ${results.rss.tmuxHistory.join(', ')} lines.`,
+  `Samples: echo n=${WHO.map((w) => e[w].n).join('/')} (${WHO.map((w) => `${w === 'base' ? 'lockstep before' : w} max ${ms(e[w].max)}`).join(', ')}); tmux history after the floods: ${results.rss.tmuxHistory.join(', ')} lines.`,
 ].join('\n');
 console.log(`## TUI\n\n${body}\n`);
 if (env.BENCH_TUI_WRITE !== '0') {

@@ -2,7 +2,9 @@
 //
 // Why it is shaped like this:
 // - Output arrives in many small chunks; each xterm `write` has a fixed cost, so chunks are
-//   coalesced and handed to xterm at most once per macrotask (`setImmediate`).
+//   coalesced and handed to xterm at most once per macrotask (`setImmediate`), and during a
+//   flood at most every FLOOD_BATCH_MS: most of a flood's batch then cannot survive the batch
+//   (it scrolls out of the scrollback before the batch ends) and is never parsed (unseenPrefix).
 // - xterm parses asynchronously and its buffer reflects a write only after the write's
 //   callback; listeners are told about changes from that callback, never before.
 // - Rendering is not done here: `snapshot()` is called by the UI at its own (throttled) pace.
@@ -46,6 +48,18 @@ const SYNC_PARSE_CHARS = 16 * 1024;
 const MAX_PENDING_CHARS = 8 * 1024 * 1024;
 const KEEP_AFTER_SKIP_CHARS = 1024 * 1024;
 /**
+ * A flush of at least this many characters starts (or extends) a flood: for FLOOD_HOLD_MS after
+ * it, output is gathered for FLOOD_BATCH_MS before it is handed to xterm, instead of once per
+ * macrotask. Bigger batches mean fewer xterm writes and, above all, more of a batch's lines
+ * known to scroll out of the scrollback before the batch ends (see doomedPieces): those are
+ * never copied. A typed key's echo (small, after a quiet spell) is still parsed at once.
+ */
+const FLOOD_FLUSH_CHARS = 32 * 1024;
+const FLOOD_HOLD_MS = 250;
+const FLOOD_BATCH_MS = 150;
+/** A flood's batch is handed over early once output paused this long (its end shows promptly). */
+const FLOOD_QUIET_MS = 8;
+/**
  * Lines xterm keeps above the screen itself when the pane's scrollback is longer: the rest is
  * kept compactly. A short xterm scrollback also parses faster (less to trim and collect).
  */
@@ -68,6 +82,10 @@ export class PaneTerminal {
   private pending: string[] = [];
   private pendingChars = 0;
   private flushScheduled = false;
+  /** Until when (performance.now()) output counts as a flood and is batched by time. */
+  private floodUntil = -Infinity;
+  private batchStart = 0;
+  private lastWrite = 0;
   private inFlight = 0;
   private cursorHidden = false;
   private scrollOffsetValue = 0;
@@ -86,6 +104,10 @@ export class PaneTerminal {
   private trimMarker: IMarker | undefined;
   private trimMarkerLine = 0;
   private lostLines = 0;
+  /** Lines of floods never parsed (see unseenPrefix). */
+  private unseenLines = 0;
+  /** xterm's own scrollback option (when there is no compact scrollback). */
+  private readonly scrollbackOption: number;
   /** xterm re-wrapped its scrollback (resized under the alternate screen): copy it again. */
   private recapture = false;
   /** The last snapshot, returned again while nothing changed. */
@@ -96,10 +118,11 @@ export class PaneTerminal {
   constructor(options: PaneTerminalOptions) {
     const scrollback = Math.max(0, options.scrollback ?? 10_000);
     this.compact = scrollback > XTERM_SCROLLBACK ? new CompactScrollback(scrollback) : undefined;
+    this.scrollbackOption = this.compact ? XTERM_SCROLLBACK : scrollback;
     this.term = new Terminal({
       cols: Math.max(2, options.cols),
       rows: Math.max(1, options.rows),
-      scrollback: this.compact ? XTERM_SCROLLBACK : scrollback,
+      scrollback: this.scrollbackOption,
       allowProposedApi: true,
     });
     this.cell = this.term.buffer.active.getNullCell();
@@ -152,6 +175,7 @@ export class PaneTerminal {
     if (this.disposed || data.length === 0) return;
     this.pending.push(data);
     this.pendingChars += data.length;
+    this.lastWrite = performance.now();
     if (this.pendingChars > MAX_PENDING_CHARS) this.skipOldest();
     this.scheduleFlush();
   }
@@ -159,9 +183,24 @@ export class PaneTerminal {
   private scheduleFlush(): void {
     if (!this.flushScheduled && this.inFlight === 0) {
       this.flushScheduled = true;
-      setImmediate(() => this.flush());
+      const now = performance.now();
+      if (now < this.floodUntil && this.pendingChars < MAX_WRITE_CHARS) {
+        this.batchStart = now;
+        setTimeout(this.checkBatch, FLOOD_QUIET_MS);
+      } else setImmediate(() => this.flush());
     }
   }
+
+  /** During a flood: hands the batch over when it is big or old enough, or output paused. */
+  private readonly checkBatch = (): void => {
+    const now = performance.now();
+    if (this.disposed) return;
+    if (now - this.lastWrite < FLOOD_QUIET_MS && now - this.batchStart < FLOOD_BATCH_MS && this.pendingChars < MAX_WRITE_CHARS) {
+      setTimeout(this.checkBatch, FLOOD_QUIET_MS);
+      return;
+    }
+    this.flush();
+  };
 
   private skipOldest(): void {
     let skipped = 0;
@@ -191,6 +230,12 @@ export class PaneTerminal {
     }
     this.inFlight++;
     const length = joined.length;
+    if (length >= FLOOD_FLUSH_CHARS) this.floodUntil = performance.now() + FLOOD_HOLD_MS;
+    const cut = this.unseenPrefix(joined);
+    if (cut > 0) {
+      this.unseenLines += countLineFeeds(joined.slice(0, cut));
+      joined = joined.slice(cut);
+    }
     const pieces = this.compact ? splitByLines(joined, this.term.cols, MAX_WRITE_LINES) : [joined];
     const doomed = this.doomedPieces(joined, pieces);
     if (pieces.length === 1 && length <= SYNC_PARSE_CHARS) this.parseNextWriteAtOnce();
@@ -223,6 +268,48 @@ export class PaneTerminal {
     return 0;
   }
 
+  /**
+   * Where a batch can start being parsed without changing what the pane ends up holding. When a
+   * batch is plain output (no escape sequence or control character other than CR, LF, tab and
+   * backspace: no mode, charset, attribute or cursor-addressing change) and its tail, starting
+   * on a fresh line (right after CR LF), alone has more line feeds than the screen and the
+   * scrollback hold, everything before that tail would scroll out of the scrollback before the
+   * batch ends: the screen, the scrollback and the cursor come out the same whether xterm
+   * parses that prefix or not. A log flood (`seq`, `yes`, a build log) is that: most of its
+   * bytes are never parsed, which is what lets a pane keep up with one. Returns 0 when there
+   * is nothing to skip.
+   */
+  private unseenPrefix(joined: string): number {
+    const buffer = this.term.buffer.active;
+    if (buffer.type !== 'normal') return 0;
+    const need = (this.compact ? this.compact.capacity : this.scrollbackOption) + this.term.rows;
+    // Cheap rejections first: too short to hold `need` lines, or not plain output.
+    if (joined.length < 2 * need || !this.fullScrollRegion()) return 0;
+    let at = joined.length;
+    for (let n = 0; n < need; n++) {
+      at = joined.lastIndexOf('\n', at - 1);
+      if (at <= 0) return 0;
+    }
+    // `at` is the need-th line feed from the end: cut after an earlier CR LF.
+    for (let tries = 0; tries < 4; tries++) {
+      at = joined.lastIndexOf('\n', at - 1);
+      if (at <= 0) return 0;
+      if (joined.charCodeAt(at - 1) === 13) break;
+      if (tries === 3) return 0;
+    }
+    if (!this.parserAtRest() || NOT_PLAIN.test(joined)) return 0;
+    return at + 1;
+  }
+
+  /**
+   * xterm's parser is between sequences and holds no half of a surrogate pair: the last batch
+   * did not end inside an escape sequence (which the start of this one would complete).
+   */
+  private parserAtRest(): boolean {
+    const ih = (this.term as unknown as { _core?: { _inputHandler?: { _parser?: { currentState?: unknown }; _stringDecoder?: { _interim?: unknown } } } })._core?._inputHandler;
+    return ih?._parser?.currentState === 0 && ih._stringDecoder?._interim === 0;
+  }
+
   /** No scroll region set (DECSTBM): every line feed on the bottom row scrolls into the scrollback. */
   private fullScrollRegion(): boolean {
     const buffer = (this.term as unknown as { _core?: { buffer?: { scrollTop?: unknown; scrollBottom?: unknown } } })._core?.buffer;
@@ -233,6 +320,11 @@ export class PaneTerminal {
   private parseNextWriteAtOnce(): void {
     const wb = (this.term as unknown as { _core?: { _writeBuffer?: { handleUserInput?: () => void } } })._core?._writeBuffer;
     if (typeof wb?.handleUserInput === 'function') wb.handleUserInput();
+  }
+
+  /** Lines of output floods that were never parsed because they could not have stayed (for tests). */
+  get unseen(): number {
+    return this.unseenLines;
   }
 
   /** Lines lost between xterm and the compact scrollback (should stay 0; for tests). */
@@ -550,6 +642,9 @@ export function splitByLines(data: string, cols: number, maxLines: number): stri
   if (start < data.length || pieces.length === 0) pieces.push(data.slice(start));
   return pieces;
 }
+
+/** Anything but printable text, CR, LF, tab and backspace (C1 controls included). */
+const NOT_PLAIN = /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]/;
 
 function countLineFeeds(s: string): number {
   let n = 0;

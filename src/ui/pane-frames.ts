@@ -28,8 +28,15 @@ import type { PaneSet, ScreenSnapshot } from '../terminal/index.js';
 export const FRAME_GAP_MS = 4;
 /** Longest spacing of frames (about 60 a second) when frames are costly. */
 export const MAX_FRAME_GAP_MS = 16;
-/** Refresh spacing of a pane while it floods. */
+/** Refresh spacing of a pane while it floods… */
 export const FLOOD_REFRESH_MS = 100;
+/**
+ * …or this many times what the last frame cost, if more (at most MAX_FLOOD_REFRESH_MS): on a
+ * busy machine a whole-screen Ink frame costs 20-30 ms, and a flood's frames must not take the
+ * CPU the flood needs (kept under about 7 %); a quiet pane's echo is not affected.
+ */
+export const FLOOD_COST_FACTOR = 15;
+export const MAX_FLOOD_REFRESH_MS = 400;
 /** A change the fast path drew reaches React once output paused this long… */
 export const PAINTED_QUIET_MS = 25;
 /** …or this long after the first such change. */
@@ -163,7 +170,11 @@ export class PaneFrames {
     const p = this.panes.get(node);
     if (!p) return 0;
     const flooding = this.set.get(node).parsed - p.parsedAtRefresh > FLOOD_CHARS;
-    return flooding ? p.lastRefresh + FLOOD_REFRESH_MS : 0;
+    return flooding ? p.lastRefresh + this.floodSpacing() : 0;
+  }
+
+  private floodSpacing(): number {
+    return Math.min(MAX_FLOOD_REFRESH_MS, Math.max(FLOOD_REFRESH_MS, FLOOD_COST_FACTOR * this.cost));
   }
 
   private arm(): void {
@@ -192,7 +203,7 @@ export class PaneFrames {
       const p = this.panes.get(node);
       // Flooding panes due within half a flood spacing join this frame: one Ink frame for all
       // of them rather than one per pane, each costing a whole-screen render.
-      if (!p || this.dueOf(node) > start + FLOOD_REFRESH_MS / 2) continue;
+      if (!p || this.dueOf(node) > start + this.floodSpacing() / 2) continue;
       this.dirty.delete(node);
       this.painted.delete(node);
       const before = p.snapshot;
