@@ -40,13 +40,29 @@ async function startNode(cfg: LabConfig, n: LabNodeSpec, progress: Progress): Pr
 }
 
 /** Confirms every node answers plain `ssh -F` with strict host-key checking. */
-/** sshd listens before the node has finished booting: under load, give it a minute to let us in. */
-async function checkSsh(cfg: LabConfig, n: LabNodeSpec, withinMs = 60_000): Promise<void> {
-  const until = Date.now() + withinMs;
+/**
+ * sshd listens long before the node has finished booting, and until systemd-user-sessions runs,
+ * /run/nologin turns the lab user away ("System is booting up"; ssh exits 255 and, at LogLevel
+ * ERROR, says nothing). A loaded machine can take minutes to get there: wait, say so, and when
+ * it never does, say what the node's systemd is still doing (root may log in during boot).
+ */
+async function checkSsh(cfg: LabConfig, n: LabNodeSpec, progress: Progress, withinMs = 240_000): Promise<void> {
+  const started = Date.now();
+  let told = false;
   for (;;) {
-    const r = await run('ssh', ['-F', cfg.sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', n.name, 'true'], { allowFail: true, timeoutMs: 20_000 });
+    const r = await run('ssh', ['-F', cfg.sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=INFO', n.name, 'true'], { allowFail: true, timeoutMs: 20_000 });
     if (r.code === 0) return;
-    if (Date.now() > until) throw new LabError(`node ${n.name} is up but ssh to it failed: ${r.stderr.trim() || `exit ${r.code}`}`);
+    const said = r.stderr.trim().split('\n').filter(Boolean).join(' / ') || `exit ${r.code}`;
+    if (Date.now() - started > withinMs) {
+      const boot = await run('ssh', ['-F', cfg.sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-l', 'root', n.name,
+        'systemctl is-system-running; test -e /run/nologin && echo "/run/nologin is still there"; systemctl list-jobs --no-pager | head -12'], { allowFail: true, timeoutMs: 20_000 });
+      throw new LabError(`node ${n.name} is up but ssh to it as ${cfg.user} failed for ${Math.round(withinMs / 1000)} s: ${said}` +
+        (boot.code === 0 ? `\nits systemd says:\n${boot.stdout.trim()}` : ''));
+    }
+    if (!told && Date.now() - started > 5000) {
+      progress(`${n.name}: waiting for the lab user to be let in (${said})`);
+      told = true;
+    }
     await new Promise((res) => setTimeout(res, 1000));
   }
 }
@@ -94,7 +110,7 @@ async function up(opts: UpOptions): Promise<LabState> {
   writeState(cfg, state);
   await Promise.all(cfg.nodes.map((n) => waitBooted(cfg, n, pids.get(n.name) ?? 0)));
   writeLabFiles(cfg, cfg.nodes.map((n) => ({ name: n.name, address: n.address, hostKey: hostKey(cfg, n.name) })));
-  await Promise.all(cfg.nodes.map((n) => checkSsh(cfg, n)));
+  await Promise.all(cfg.nodes.map((n) => checkSsh(cfg, n, progress)));
   progress(`lab up: ${cfg.nodes.map((n) => n.name).join(', ')}; inventory ${cfg.inventoryFile}`);
   return state;
 }

@@ -4,12 +4,13 @@ import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEngine, type Engine } from '../../src/engine/index.js';
+import { createEngine } from '../../src/engine/index.js';
 import { loadInventory, type Inventory, type Node } from '../../src/inventory/index.js';
 import { buildPlan, loadRunbooks, type Plan } from '../../src/runbook/index.js';
 import type { LockstepEvent } from '../../src/state/events.js';
 import { connectSsh } from '../../src/transport/index.js';
 import { cfg, mustOnNode, onNode } from '../lab/helpers/lab.js';
+import { waitFor } from './wait-for-event.js';
 
 const CONTROLLERS = ['controller0', 'controller1', 'controller2'];
 const fence = '```';
@@ -40,21 +41,6 @@ function start(plan: Plan, inventory: Inventory, knownHostsFile = inventory.know
   const events: LockstepEvent[] = [];
   engine.subscribe((e) => events.push(e));
   return { engine, events, done: engine.run() };
-}
-
-function waitFor(engine: Engine, pred: (e: LockstepEvent) => boolean, timeoutMs = 60_000): Promise<LockstepEvent> {
-  const seen = engine.history().find(pred);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('timed out waiting for an event')), timeoutMs);
-    const off = engine.subscribe((e) => {
-      if (pred(e)) {
-        clearTimeout(timer);
-        off();
-        resolve(e);
-      }
-    });
-  });
 }
 
 const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
@@ -105,7 +91,7 @@ test "$(hostname)" != controller1
 ${fence}
 `);
     const { engine, events, done } = start(plan, inventory);
-    await waitFor(engine, (e) => e.type === 'engine.waiting' && e.reason === 'failed');
+    await waitFor(engine, (e) => e.type === 'engine.waiting' && e.reason === 'failed', 60_000);
     const gates = of(events, 'gate.result');
     expect(gates.filter((g) => g.step === 'labdemo/configure').every((g) => g.ok)).toBe(true);
     const failed = gates.filter((g) => !g.ok);
@@ -119,7 +105,7 @@ ${fence}
     expect(mustOnNode('controller2', 'cat /etc/lockstep-demo/existing.conf; stat -c %a /etc/lockstep-demo/existing.conf')).toBe('name = controller2\n640\n');
 
     engine.dispatch({ kind: 'rollback', toStep: 'labdemo/configure' });
-    await waitFor(engine, (e) => e.type === 'step.finished' && e.step === 'labdemo/configure' && e.status === 'rolled-back');
+    await waitFor(engine, (e) => e.type === 'step.finished' && e.step === 'labdemo/configure' && e.status === 'rolled-back', 60_000);
     for (const n of CONTROLLERS) {
       const state = mustOnNode(n, 'base64 -w0 /etc/lockstep-demo/existing.conf; echo; stat -c "%a %U:%G" /etc/lockstep-demo/existing.conf; test -e /etc/lockstep-demo/created.conf && echo present || echo absent');
       expect(state.split('\n').slice(0, 3)).toEqual([Buffer.from(ORIGINAL).toString('base64'), '600 root:root', 'absent']);
@@ -147,7 +133,7 @@ sleep 3; echo finished
 ${fence}
 `);
     const { engine, events, done } = start(plan, inventory);
-    await waitFor(engine, (e) => e.type === 'block.started' && e.step === 'droplab/work');
+    await waitFor(engine, (e) => e.type === 'block.started' && e.step === 'droplab/work', 60_000);
     const paneOut = of(events, 'node.output').filter((e) => e.node === 'controller2').map((e) => e.data).join('');
     const pid = /pane=(\d+)/.exec(paneOut)?.[1];
     expect(pid).toBeDefined();
@@ -157,7 +143,7 @@ ${fence}
     const lost = await waitFor(engine, (e) => e.type === 'node.status' && e.node === 'controller2', 15_000);
     expect(lost).toMatchObject({ status: 'lost' });
     expect(Date.now() - killedAt).toBeLessThan(5000);
-    await waitFor(engine, (e) => e.type === 'step.finished' && e.step === 'droplab/work');
+    await waitFor(engine, (e) => e.type === 'step.finished' && e.step === 'droplab/work', 60_000);
     const finished = of(events, 'block.finished').filter((e) => e.step === 'droplab/work');
     expect(finished.filter((e) => e.node !== 'controller2').map((e) => [e.node, e.exitCode]).sort()).toEqual([
       ['controller0', 0],
@@ -176,7 +162,7 @@ ${fence}
     const file = join(work, 'known_hosts');
     writeFileSync(file, `${forged.join('\n')}\n`);
     const { engine, events, done } = start(plan, inventory, file);
-    await waitFor(engine, (e) => e.type === 'step.finished');
+    await waitFor(engine, (e) => e.type === 'step.finished', 60_000);
     engine.dispatch({ kind: 'quit' });
     await done;
     const refused = of(events, 'node.status').find((e) => e.node === 'controller0');
