@@ -4,11 +4,12 @@
 // answer, what is known about it goes to stderr (so the cause can be found from a CI log), the
 // lab is reset, and the file runs on fresh nodes; if the reset does not help, the file fails
 // with that evidence.
-import { spawn, spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll } from 'vitest';
 import { labConfig, readState } from '../src/lab/index.js';
+import { lockstepAsync } from './lab/helpers/lab.js';
 
 interface Probe {
   node: string;
@@ -50,9 +51,10 @@ beforeAll(async () => {
   const bad = await unhealthy();
   if (!bad.length) return;
   process.stderr.write(`lab check: node(s) not answering ssh before this file; resetting the lab\n${describeProbes(bad)}\n`);
-  const r = spawnSync(process.execPath, ['bin/lockstep.js', 'lab', 'reset'], { encoding: 'utf8', timeout: 600_000 });
+  const r = await lockstepAsync(['lab', 'reset'], process.env, 600_000);
+  process.stderr.write(`lab check: lab reset exited ${r.code}\n`);
   const still = await unhealthy();
   if (still.length) {
-    throw new Error(`the lab is broken and \`lab reset\` did not mend it (exit ${r.status}): ${r.stderr.trim()}\n${describeProbes(still)}`);
+    throw new Error(`the lab is broken and \`lab reset\` did not mend it (exit ${r.code}): ${r.stderr.trim()}\n${describeProbes(still)}`);
   }
 }, 900_000);

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resetControlPlane } from './helpers/controlplane.js';
-import { cfg, lockstep, mustOnNode, onNode } from './helpers/lab.js';
+import { cfg, lockstep, lockstepAsync, mustOnNode, onNode } from './helpers/lab.js';
 
 function status() {
   return JSON.parse(lockstep(['lab', 'status', '--json']).stdout) as { nodes: { name: string; state: string }[]; scenarios: Record<string, string> };
@@ -10,12 +10,12 @@ function status() {
 
 describe('lab scenarios', () => {
   beforeAll(resetControlPlane);
-  afterAll(() => {
+  afterAll(async () => {
     // Leave fresh nodes for whatever runs next when a test failed before the reset test undid
     // the scenarios (the per-file lab check catches the rest).
     const s = status();
     if (!Object.keys(s.scenarios).length && s.nodes.every((n) => n.state === 'running')) return;
-    const r = lockstep(['lab', 'reset']);
+    const r = await lockstepAsync(['lab', 'reset']);
     if (r.code !== 0) throw new Error(`lab reset after the scenarios failed (exit ${r.code}): ${r.stderr}`);
   });
 
@@ -86,8 +86,10 @@ systemctl daemon-reload && systemctl start kube-apiserver`);
     expect(lockstep(['lab', 'scenario', 'diverge', 'controller9']).stderr).toMatch(/no lab node named controller9/);
   });
 
-  it('reset brings every node back fresh, with the scenarios undone', () => {
-    const r = lockstep(['lab', 'reset']);
+  it('reset brings every node back fresh, with the scenarios undone', async () => {
+    // Not spawnSync: a reset on a loaded machine can take minutes, and a blocked worker
+    // misses vitest's RPC deadline.
+    const r = await lockstepAsync(['lab', 'reset']);
     expect(r.code, r.stderr).toBe(0);
     const s = status();
     expect(s.nodes.every((n) => n.state === 'running')).toBe(true);
