@@ -12,6 +12,7 @@ import type { LockstepEvent } from '../../src/state/events.js';
 import { connectLocal, connectSsh } from '../../src/transport/index.js';
 import { startSshd, type SshdFixture } from '../transport/sshd-fixture.js';
 import { plan, step } from './plan-builder.js';
+import { waitFor as waitForEvent } from './wait-for-event.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-engine-'));
 
@@ -51,23 +52,8 @@ function start(plan: Plan, inventory: Inventory, opts: { autoApprove?: boolean; 
   return { engine, events, done: engine.run() };
 }
 
-function waitFor(engine: Engine, pred: (e: LockstepEvent) => boolean, timeoutMs = 20_000): Promise<LockstepEvent> {
-  const seen = engine.history().find(pred);
-  if (seen) return Promise.resolve(seen);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      off();
-      reject(new Error('timed out waiting for an event'));
-    }, timeoutMs);
-    const off = engine.subscribe((e) => {
-      if (pred(e)) {
-        clearTimeout(timer);
-        off();
-        resolve(e);
-      }
-    });
-  });
-}
+/** The shared helper, with this file's default time limit. */
+const waitFor = (engine: Engine, pred: (e: LockstepEvent) => boolean, timeoutMs = 20_000): Promise<LockstepEvent> => waitForEvent(engine, pred, timeoutMs);
 
 const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
 const fence = '```';
