@@ -33,6 +33,15 @@ function nodesWith(path: string): string[] {
   return NODES.filter((n) => onNode(n, `test -e ${path}`).code === 0);
 }
 
+/** Answers the write question with y; the file step passes and every node has its greeting; quits. */
+async function answerYesAndCheckGreeting(s: string, file: string): Promise<void> {
+  server.keys(s, 'y');
+  await waitFor(s, (x) => /✓ Write the greeting +✓✓✓$/.test(row(x, 'Write the greeting')), 'file step passed');
+  for (const n of NODES) expect(onNode(n, `cat ${file}`).out.trim()).toBe(`greeting = hello from ${n}`);
+  server.keys(s, 'q');
+  await waitFor(s, (x) => /EXIT=\d+/.test(x), 'lockstep exited');
+}
+
 /** Polls the nodes (each check is a real ssh round trip) until `want` holds, bounded. */
 async function waitOnNodes(path: string, want: string[], ms = 30_000): Promise<string[]> {
   const end = Date.now() + ms;
@@ -318,11 +327,7 @@ describe('lockstep run in tmux against the lab', () => {
     expect(nodesWith(file)).toEqual([]);
     server.keys(s, 'n');
     await waitFor(s, (x) => x.includes('[y/n]'), 'write question again');
-    server.keys(s, 'y');
-    await waitFor(s, (x) => /✓ Write the greeting +✓✓✓$/.test(row(x, 'Write the greeting')), 'file step passed');
-    for (const n of NODES) expect(onNode(n, `cat ${file}`).out.trim()).toBe(`greeting = hello from ${n}`);
-    server.keys(s, 'q');
-    await waitFor(s, (x) => /EXIT=\d+/.test(x), 'lockstep exited');
+    await answerYesAndCheckGreeting(s, file);
   });
 
   it('production: n typed while a step runs approves nothing ahead; the file step still asks', { timeout: 600_000 }, async () => {
@@ -346,11 +351,7 @@ describe('lockstep run in tmux against the lab', () => {
     expect(nodesWith(file)).toEqual([]);
     server.keys(s, 'n');
     await waitFor(s, (x) => x.includes('Write 3 changed file(s) for e2e-tui/write-the-greeting? [y/n]'), 'write question');
-    server.keys(s, 'y');
-    await waitFor(s, (x) => /✓ Write the greeting +✓✓✓$/.test(row(x, 'Write the greeting')), 'file step passed');
-    for (const n of NODES) expect(onNode(n, `cat ${file}`).out.trim()).toBe(`greeting = hello from ${n}`);
-    server.keys(s, 'q');
-    await waitFor(s, (x) => /EXIT=\d+/.test(x), 'lockstep exited');
+    await answerYesAndCheckGreeting(s, file);
   });
 
   // Box-drawing characters where the terminal cannot show them come out as rows of q (DEC

@@ -10,7 +10,7 @@ import type { Node } from '../../src/inventory/types.js';
 import type { LockstepEvent } from '../../src/state/events.js';
 import { connectLocal } from '../../src/transport/index.js';
 import { plan, step } from './plan-builder.js';
-import { waitFor } from './wait-for-event.js';
+import { of, waitFor } from './engine-events.js';
 
 const N = ['n0'];
 const local: Node = { name: 'n0', transport: 'local', port: 0, groups: [], vars: {}, pos: { file: 'inventory.yaml', line: 1, column: 1 } };
@@ -22,7 +22,6 @@ function start(steps: Parameters<typeof plan>[0], opts: Partial<EngineOptions> =
   return { engine, events, done: engine.run() };
 }
 
-const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
 const started = (events: LockstepEvent[]) => of(events, 'step.started').map((e) => e.step);
 const settle = (ms = 400) => new Promise((r) => setTimeout(r, ms));
 

@@ -10,7 +10,7 @@ import { buildPlan, loadRunbooks, type Plan } from '../../src/runbook/index.js';
 import type { LockstepEvent } from '../../src/state/events.js';
 import { connectSsh } from '../../src/transport/index.js';
 import { cfg, mustOnNode, onNode } from '../lab/helpers/lab.js';
-import { waitFor } from './wait-for-event.js';
+import { of, waitFor } from './engine-events.js';
 
 const CONTROLLERS = ['controller0', 'controller1', 'controller2'];
 const fence = '```';
@@ -42,8 +42,6 @@ function start(plan: Plan, inventory: Inventory, knownHostsFile = inventory.know
   engine.subscribe((e) => events.push(e));
   return { engine, events, done: engine.run() };
 }
-
-const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
 
 describe('engine on the lab controllers', () => {
   beforeAll(() => {

@@ -2,19 +2,13 @@
 import { describe, expect, it } from 'vitest';
 import { createEngine, type EngineOptions } from '../../src/engine/index.js';
 import type { LockstepEvent } from '../../src/state/events.js';
-import { MemorySession, type ScriptHandler } from './memory-session.js';
+import { engineOver, MemorySession, type ScriptHandler } from './memory-session.js';
 import { NODES, plan, step } from './plan-builder.js';
-import { waitFor } from './wait-for-event.js';
+import { of, waitFor } from './engine-events.js';
 
 function setup(opts: Omit<EngineOptions, 'connect'>, handler: ScriptHandler = () => ({})) {
-  const sessions = new Map(NODES.map((n) => [n, new MemorySession(n, handler)]));
-  const engine = createEngine({ ...opts, connect: async (node) => sessions.get(node) as MemorySession });
-  const events: LockstepEvent[] = [];
-  engine.subscribe((e) => events.push(e));
-  return { engine, sessions, events };
+  return engineOver(new Map(NODES.map((n) => [n, new MemorySession(n, handler)])), opts);
 }
-
-const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
 
 describe('engine', () => {
   it('runs every step on every node with --yes and ends completed', async () => {

@@ -1,5 +1,7 @@
 // An in-memory NodeSession for unit tests of the engine's logic only: scripts are answered
 // by a handler, files live in a Map. Real runs use the transports (see run-local.test.ts).
+import { createEngine, type EngineOptions } from '../../src/engine/index.js';
+import type { LockstepEvent } from '../../src/state/events.js';
 import type { ExecResult, NodeSession, ScriptResult, WriteFileOptions } from '../../src/transport/types.js';
 
 export interface MemoryFile {
@@ -73,4 +75,12 @@ export class MemorySession implements NodeSession {
     this.closed = true;
     for (const l of this.closeListeners) l({ lost: false, reason: 'closed' });
   }
+}
+
+/** An engine over these in-memory sessions, with every event it emits collected. */
+export function engineOver(sessions: Map<string, MemorySession>, opts: Omit<EngineOptions, 'connect'>) {
+  const engine = createEngine({ ...opts, connect: async (node) => sessions.get(node) as MemorySession });
+  const events: LockstepEvent[] = [];
+  engine.subscribe((e) => events.push(e));
+  return { engine, sessions, events };
 }

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createEngine } from '../../src/engine/index.js';
 import { MemorySession } from './memory-session.js';
 import { NODES, plan, step } from './plan-builder.js';
-import { waitFor } from './wait-for-event.js';
+import { waitFor } from './engine-events.js';
 
 class PrefetchSession extends MemorySession {
   readonly prepared: string[] = [];

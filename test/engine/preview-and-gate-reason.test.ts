@@ -2,12 +2,12 @@
 // sees the wait already knows what will be overwritten), and a failed gate's reason ends with
 // the last line the check printed, redacted.
 import { describe, expect, it } from 'vitest';
-import { createEngine, type EngineOptions } from '../../src/engine/index.js';
+import type { EngineOptions } from '../../src/engine/index.js';
 import { REDACTED } from '../../src/record/redact.js';
 import type { LockstepEvent } from '../../src/state/events.js';
-import { MemorySession, type ScriptHandler } from './memory-session.js';
+import { engineOver, MemorySession, type ScriptHandler } from './memory-session.js';
 import { NODES, plan, step } from './plan-builder.js';
-import { waitFor } from './wait-for-event.js';
+import { of, waitFor } from './engine-events.js';
 
 /** Sessions whose file reads take `readMs`, like a real node's side channel. */
 function setup(opts: Omit<EngineOptions, 'connect'>, handler: ScriptHandler = () => ({}), readMs = 0) {
@@ -22,13 +22,8 @@ function setup(opts: Omit<EngineOptions, 'connect'>, handler: ScriptHandler = ()
       return [n, s] as const;
     }),
   );
-  const engine = createEngine({ ...opts, connect: async (node) => sessions.get(node) as MemorySession });
-  const events: LockstepEvent[] = [];
-  engine.subscribe((e) => events.push(e));
-  return { engine, sessions, events };
+  return engineOver(sessions, opts);
 }
-
-const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
 
 describe('file diffs before the wait for approval', () => {
   it('emits every node\'s preview diff before engine.waiting, even when reads are slow; writes only after approval', async () => {

@@ -12,7 +12,7 @@ import type { LockstepEvent } from '../../src/state/events.js';
 import { connectLocal, connectSsh } from '../../src/transport/index.js';
 import { startSshd, type SshdFixture } from '../transport/sshd-fixture.js';
 import { plan, step } from './plan-builder.js';
-import { waitFor as waitForEvent } from './wait-for-event.js';
+import { of, waitFor as waitForEvent } from './engine-events.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lockstep-engine-'));
 
@@ -55,7 +55,6 @@ function start(plan: Plan, inventory: Inventory, opts: { autoApprove?: boolean; 
 /** The shared helper, with this file's default time limit. */
 const waitFor = (engine: Engine, pred: (e: LockstepEvent) => boolean, timeoutMs = 20_000): Promise<LockstepEvent> => waitForEvent(engine, pred, timeoutMs);
 
-const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
 const fence = '```';
 
 describe('engine on local PTY nodes', () => {

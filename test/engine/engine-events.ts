@@ -1,5 +1,6 @@
-// Test helper: resolves when the engine emits an event matching `pred` (or already did); with
-// `timeoutMs`, rejects after that long instead of leaving the test to its own time-out.
+// Test helpers over the engine's event stream: wait for an event (or find it in the history),
+// and pick the events of one type.
+// (waitFor with `timeoutMs` rejects after that long instead of leaving it to the test's time-out.)
 import type { Engine } from '../../src/engine/index.js';
 import type { LockstepEvent } from '../../src/state/events.js';
 
@@ -20,3 +21,6 @@ export function waitFor(engine: Engine, pred: (e: LockstepEvent) => boolean, tim
     });
   });
 }
+
+/** The events of one type, typed as such. */
+export const of = <T extends LockstepEvent['type']>(events: LockstepEvent[], type: T) => events.filter((e): e is Extract<LockstepEvent, { type: T }> => e.type === type);
