@@ -191,11 +191,8 @@ function Screen({ session, dispatch, mode, readOnly = false, onQuit, resizeDebou
       }
       // Replay: nothing runs that quitting could interrupt.
       if (replay && command === 'quit') return quit();
-      const notify = (message: string): void => {
-        const last = s.notices.at(-1);
-        if (last?.message !== message) session.ingest({ type: 'notice', level: 'info', message, t: last?.t ?? 0 });
-      };
-      runCommand(command, key, { ui: u, nodes: ns, state: s, act, send, quit, mode, notify });
+      if (u.hint) act({ type: 'hint', hint: null });
+      runCommand(command, key, { ui: u, nodes: ns, state: s, act, send, quit, mode });
     },
     [session, dispatch, readOnly, quit, mode, act, replay],
   );
@@ -240,8 +237,6 @@ interface CommandContext {
   send: (intent: OperatorIntent) => void;
   quit: () => void;
   mode: TuiMode;
-  /** Shows a notice that only this screen needs (not an engine event, so not recorded). */
-  notify: (message: string) => void;
 }
 
 /** What each named command does. */
@@ -268,7 +263,7 @@ function runCommand(command: ReturnType<typeof commandFor> & string, key: string
     case 'next':
       if (before) approve();
       // Production: a `next` typed while a step runs would approve the following step unseen.
-      else if (c.mode === 'production' && busy) c.notify('A step is running: the next step will wait for your approval.');
+      else if (c.mode === 'production' && busy) act({ type: 'hint', hint: 'A step is running: the next step will wait for your approval.' });
       else send({ kind: 'next' });
       return;
     case 'approve':

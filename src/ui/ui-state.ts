@@ -24,6 +24,8 @@ export interface UiState {
   overlay: Overlay;
   overlayOffset: number;
   confirm: Confirm | null;
+  /** A word about the last key (why it did nothing), shown in the footer until the next one. */
+  hint: string | null;
 }
 
 export const initialUiState: UiState = {
@@ -35,6 +37,7 @@ export const initialUiState: UiState = {
   overlay: null,
   overlayOffset: 0,
   confirm: null,
+  hint: null,
 };
 
 export type UiAction =
@@ -47,7 +50,8 @@ export type UiAction =
   | { type: 'toggle-select'; node: string }
   | { type: 'overlay'; overlay: Overlay }
   | { type: 'overlay-scroll'; by: number }
-  | { type: 'confirm'; confirm: Confirm | null };
+  | { type: 'confirm'; confirm: Confirm | null }
+  | { type: 'hint'; hint: string | null };
 
 export function uiReducer(s: UiState, a: UiAction): UiState {
   switch (a.type) {
@@ -71,6 +75,8 @@ export function uiReducer(s: UiState, a: UiAction): UiState {
       return { ...s, overlayOffset: Math.max(0, s.overlayOffset + a.by) };
     case 'confirm':
       return { ...s, confirm: a.confirm };
+    case 'hint':
+      return s.hint === a.hint ? s : { ...s, hint: a.hint };
   }
 }
 

@@ -21,6 +21,7 @@ export function Footer({ ui, width, replay }: { ui: UiState; width: number; repl
   if (ui.mode === 'typing') content = <Text>{`Keys go to the pane(s) marked KEYS. ${LEAVE_TYPING_LABEL}: back to commands.`}</Text>;
   else if (ui.mode === 'scroll') content = <Text>{'Up/Down/PgUp/PgDn scroll, g top, q back to live'}</Text>;
   else if (ui.overlay) content = <Text>{'Up/Down scroll, Esc or q closes'}</Text>;
+  else if (ui.hint) content = <Text color="yellow">{ui.hint}</Text>;
   else
     content = BINDINGS.filter((b) => b.footer && !(readOnly && b.engine)).map((b) => (
       <Text key={b.command}>
