@@ -49,9 +49,14 @@ async function startNode(cfg: LabConfig, n: LabNodeSpec, progress: Progress): Pr
 async function checkSsh(cfg: LabConfig, n: LabNodeSpec, progress: Progress, withinMs = 240_000): Promise<void> {
   const started = Date.now();
   let told = false;
+  let repaired = 0;
   for (;;) {
     const r = await run('ssh', ['-F', cfg.sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-o', 'LogLevel=INFO', n.name, 'true'], { allowFail: true, timeoutMs: 20_000 });
-    if (r.code === 0) return;
+    if (r.code === 0) {
+      // The same race can leave other units failed (dbus, logind, …) while ssh works.
+      await repairCgroupRace(cfg, n, progress);
+      return;
+    }
     const said = r.stderr.trim().split('\n').filter(Boolean).join(' / ') || `exit ${r.code}`;
     if (Date.now() - started > withinMs) {
       const boot = await run('ssh', ['-F', cfg.sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-l', 'root', n.name,
@@ -63,8 +68,32 @@ async function checkSsh(cfg: LabConfig, n: LabNodeSpec, progress: Progress, with
       progress(`${n.name}: waiting for the lab user to be let in (${said})`);
       told = true;
     }
+    if (Date.now() - started > 5000 && Date.now() - repaired > 5000) {
+      repaired = Date.now();
+      await repairCgroupRace(cfg, n, progress);
+    }
     await new Promise((res) => setTimeout(res, 1000));
   }
+}
+
+/**
+ * On a host whose cgroups are v1 (or hybrid), systemd inside a container now and then fails to
+ * move a unit's new process into the cgroup it just made ("Failed to attach to cgroup …: No such
+ * file or directory", exit 219/CGROUP). Seen at boot on systemd-user-sessions, which then never
+ * removes /run/nologin, so the lab user is turned away for good. (A RestartForceExitStatus=219
+ * drop-in for every service cannot do it: systemd rejects that setting on oneshot units.) Root
+ * may log in during boot: units that failed that way are started again.
+ */
+async function repairCgroupRace(cfg: LabConfig, n: LabNodeSpec, progress: Progress): Promise<void> {
+  const script = [
+    'for u in $(systemctl list-units --state=failed --type=service --plain --no-legend | awk \'{print $1}\'); do',
+    '  if [ "$(systemctl show -p ExecMainStatus --value "$u")" = 219 ]; then systemctl reset-failed "$u"; systemctl restart "$u" && echo "$u"; fi',
+    'done',
+  ].join('\n');
+  const r = await run('ssh', ['-F', cfg.sshConfigFile, '-o', 'BatchMode=yes', '-o', 'ConnectTimeout=5', '-l', 'root', n.name, script],
+    { allowFail: true, timeoutMs: 30_000 });
+  const again = r.code === 0 ? r.stdout.split('\n').map((l) => l.trim()).filter(Boolean) : [];
+  if (again.length) progress(`${n.name}: started ${again.join(', ')} again (it had failed to attach to its cgroup)`);
 }
 
 export async function labUp(opts: UpOptions): Promise<LabState> {

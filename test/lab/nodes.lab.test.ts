@@ -78,6 +78,18 @@ describe('lab nodes', () => {
     expect(lines[3]).toMatch(/^journal-probe-\d+$/);
   });
 
+  it('leaves no unit failed by the cgroup race (exit 219) and lets the lab user in', () => {
+    for (const n of c.nodes) {
+      const out = mustOnNode(n.name, [
+        'for u in $(systemctl list-units --state=failed --type=service --plain --no-legend | awk \'{print $1}\'); do',
+        '  echo "failed $u $(systemctl show -p ExecMainStatus --value "$u")"',
+        'done',
+        'test -e /run/nologin && echo nologin || true',
+      ].join('\n'));
+      expect(out.trim().split('\n').filter((l) => / 219$/.test(l) || l === 'nologin'), n.name).toEqual([]);
+    }
+  });
+
   it('can add the VIP and set the ARP sysctls (CAP_NET_ADMIN, writable /proc/sys/net) and reach the other nodes', () => {
     const other = c.nodes.find((n) => n.name === 'controller1')!;
     const out = mustOnNode('controller0', [
@@ -108,12 +120,24 @@ describe('lab nodes', () => {
     }
   });
 
-  it('`lab up` again is idempotent: same node processes, same host keys', () => {
+  it('`lab up` again is idempotent: same node processes, same host keys; a unit that lost the cgroup race is started again', () => {
+    // A oneshot that exits 219 (what systemd reports when a unit's process could not join its
+    // cgroup) the first time it runs and succeeds after: `lab up` must find and restart it.
+    const probe = 'lockstep-race-probe';
+    mustOnNode('controller1', [
+      `sudo rm -f /run/${probe}-ran`,
+      `printf '%s\\n' '[Service]' 'Type=oneshot' 'RemainAfterExit=yes' "ExecStart=/bin/sh -c 'test -e /run/${probe}-ran && exit 0; touch /run/${probe}-ran; exit 219'" | sudo tee /run/systemd/system/${probe}.service >/dev/null`,
+      'sudo systemctl daemon-reload',
+      `sudo systemctl start ${probe} || true`,
+      `systemctl show -p ExecMainStatus --value ${probe}`,
+    ].join('\n'));
     const before = JSON.parse(lockstep(['lab', 'status', '--json']).stdout);
     const kh = readFileSync(c.knownHostsFile, 'utf8');
     const t = Date.now();
     const r = lockstep(['lab', 'up']);
     expect(r.code).toBe(0);
+    expect(r.stderr).toContain(`controller1: started ${probe}.service again`);
+    expect(mustOnNode('controller1', `systemctl is-active ${probe}; sudo rm -f /run/systemd/system/${probe}.service /run/${probe}-ran; sudo systemctl daemon-reload`).trim()).toBe('active');
     expect(Date.now() - t).toBeLessThan(30_000);
     const after = JSON.parse(lockstep(['lab', 'status', '--json']).stdout);
     expect(after.nodes.map((n: { pid: number }) => n.pid)).toEqual(before.nodes.map((n: { pid: number }) => n.pid));
