@@ -13,7 +13,7 @@
 // Trials are interleaved (tmux, lockstep, tmux, …) so load changes hit both alike.
 //
 // Options (environment):
-//   BENCH_TUI_ECHO=40        echo trials per tool
+//   BENCH_TUI_ECHO=200       echo trials per tool (p99 of 40 would be the slowest single trial)
 //   BENCH_TUI_ROUNDS=3       flood rounds per tool
 //   BENCH_TUI_LINES=500000   lines of `seq` per pane per flood (3.4 MB)
 //   BENCH_TUI_NODE_ARGS=""   extra node flags for the lockstep process (e.g. V8 flags to try)
@@ -33,7 +33,7 @@ import { load, machine, ms, now, replaceSection, stats, table } from './bench-li
 
 const repo = join(dirname(fileURLToPath(import.meta.url)), '..');
 const env = process.env;
-const ECHO = Number(env.BENCH_TUI_ECHO || 40);
+const ECHO = Number(env.BENCH_TUI_ECHO || 200);
 const ROUNDS = Number(env.BENCH_TUI_ROUNDS || 3);
 const LINES = Number(env.BENCH_TUI_LINES || 500_000);
 const NODE_ARGS = (env.BENCH_TUI_NODE_ARGS || '').split(/\s+/).filter(Boolean);

@@ -231,8 +231,9 @@ class LockstepEngine implements Engine {
         // A pane with echo off (a password prompt) gets the keys, the event stream never does.
         const hidden = targets.some((n) => echoOff(this.sessions.get(n)));
         const enter = /[\r\n]+$/.exec(intent.data)?.[0] ?? '';
-        this.emit({ type: 'node.input', nodes: targets, data: hidden ? REDACTED + enter : intent.data, redacted: hidden });
+        // The keys go out before the event is recorded: the echo's round trip starts sooner.
         for (const n of targets) this.sessions.get(n)?.write(intent.data);
+        this.emit({ type: 'node.input', nodes: targets, data: hidden ? REDACTED + enter : intent.data, redacted: hidden });
         return;
       }
       case 'resize': {

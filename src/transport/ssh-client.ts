@@ -124,6 +124,9 @@ export async function openClient(
     client.once('error', fail);
     client.once('ready', () => {
       client.removeListener('error', fail);
+      // Keystrokes and the pane's marks travel in small packets: send them at once (no Nagle),
+      // as OpenSSH does for interactive sessions.
+      client.setNoDelay(true);
       const { decision } = outcome();
       if (!decision) {
         client.end();
