@@ -27,6 +27,9 @@ import { detectDivergence, type NodeIdentity } from './divergence.js';
 import { prefetchSteps } from './prefetch.js';
 import { previewFiles } from './file-preview.js';
 
+/** Output held for one node before it is emitted at once (about one socket read's worth). */
+const MAX_HELD_OUTPUT = 64 * 1024;
+
 /** What a connector may use while connecting one node. */
 export interface ConnectContext {
   emit(event: EventBody): void;
@@ -128,6 +131,9 @@ class LockstepEngine implements Engine {
   private readonly steps: PlannedStep[];
   private readonly listeners = new Set<(e: LockstepEvent) => void>();
   private events: LockstepEvent[] = [];
+  /** Output of the current callback, per node, not yet emitted (see queueOutput). */
+  private readonly heldOutput = new Map<string, string>();
+  private outputQueued = false;
   /** Output characters per node currently in `events`. */
   private readonly outputChars = new Map<string, number>();
   private readonly historyOutputChars: number;
@@ -211,7 +217,38 @@ class LockstepEngine implements Engine {
     for (const [node, chars] of kept) this.outputChars.set(node, chars);
   }
 
+  /**
+   * Output is gathered per node until the current callback is over (a microtask): one socket
+   * read carries many SSH packets, each its own chunk (a few hundred bytes in a flood), and each
+   * event costs a recorded line (JSON, hash, write) and a pane write. Nothing waits on it: the
+   * microtask runs before any other I/O or timer, and any other event flushes it first.
+   */
+  private queueOutput(node: string, data: string): void {
+    const held = this.heldOutput.get(node);
+    const all = held === undefined ? data : held + data;
+    // A transport that hands over megabytes in one callback still gets bounded events.
+    if (all.length >= MAX_HELD_OUTPUT) {
+      this.heldOutput.delete(node);
+      this.emit({ type: 'node.output', node, data: all });
+      return;
+    }
+    this.heldOutput.set(node, all);
+    if (!this.outputQueued) {
+      this.outputQueued = true;
+      queueMicrotask(this.releaseOutput);
+    }
+  }
+
+  private readonly releaseOutput = (): void => {
+    this.outputQueued = false;
+    if (this.heldOutput.size === 0) return;
+    const held = [...this.heldOutput];
+    this.heldOutput.clear();
+    for (const [node, data] of held) this.emit({ type: 'node.output', node, data });
+  };
+
   private emit(body: EventBody): void {
+    if (body.type !== 'node.output' && this.heldOutput.size > 0) this.releaseOutput();
     const event = { t: Math.max(0, Math.round(this.now() - this.t0)), ...body } as LockstepEvent;
     this.remember(event);
     for (const l of this.listeners) {
@@ -337,7 +374,7 @@ class LockstepEngine implements Engine {
             return;
           }
           this.sessions.set(node, session);
-          session.onOutput((data) => this.emit({ type: 'node.output', node, data }));
+          session.onOutput((data) => this.queueOutput(node, data));
           session.onClose(({ lost, reason }) => this.markGone(node, lost ? 'lost' : 'closed', reason));
           this.emit({ type: 'node.connected', node });
         } catch (err) {

@@ -11,6 +11,8 @@ const PEM_BLOCK = /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----[\s\S]*?(?:-----E
 const PEM_BEGIN = /-----BEGIN ((?:[A-Z0-9]+ )*)PRIVATE KEY-----/;
 const PEM_END = /-----END (?:[A-Z0-9]+ )*PRIVATE KEY-----/;
 const BEGIN_PREFIX = '-----BEGIN ';
+/** Characters at the end of an output chunk searched for a password prompt. */
+const WATCHED_CHARS = 1024;
 /** The longest BEGIN line we wait for before deciding it is not a private key. */
 const MAX_BEGIN_LINE = 64;
 
@@ -172,11 +174,15 @@ export class EventRedactor {
   }
 
   private watchPrompt(node: string, data: string): void {
-    const plain = stripVTControlCharacters(data);
-    const tail = ((this.tails.get(node) ?? '') + plain).slice(-200);
+    // Only the end can hold a prompt: stripping escapes from all of a flood's 64 KB chunks cost
+    // a few percent of ingest. A chunk this long printed something, so no prompt waits unless
+    // its tail is one.
+    const long = data.length > WATCHED_CHARS;
+    const plain = stripVTControlCharacters(long ? data.slice(-WATCHED_CHARS) : data);
+    const tail = ((long ? '' : (this.tails.get(node) ?? '')) + plain).slice(-200);
     this.tails.set(node, tail);
     if (ECHO_OFF_PROMPT.test(tail)) this.echoOff.add(node);
-    else if (plain.trim()) this.echoOff.delete(node);
+    else if (long || plain.trim()) this.echoOff.delete(node);
   }
 }
 

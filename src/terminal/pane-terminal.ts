@@ -223,19 +223,28 @@ export class PaneTerminal {
     let joined = this.pending.length === 1 ? this.pending[0]! : this.pending.join('');
     this.pending = [];
     this.pendingChars = 0;
-    if (joined.length > MAX_WRITE_CHARS) {
+    const split = (): void => {
       this.pending.push(joined.slice(MAX_WRITE_CHARS));
       this.pendingChars = joined.length - MAX_WRITE_CHARS;
       joined = joined.slice(0, MAX_WRITE_CHARS);
+    };
+    // The unseen part is cut from all that is pending, before the split: when parsing fell
+    // behind, megabytes wait, and splitting first would parse (and copy the surviving
+    // scrollback of) every megabyte. Output that is not plain throughout may still be plain in
+    // its first megabyte.
+    let cut = this.unseenPrefix(joined);
+    if (cut === 0 && joined.length > MAX_WRITE_CHARS) {
+      split();
+      cut = this.unseenPrefix(joined);
     }
-    this.inFlight++;
-    const length = joined.length;
-    if (length >= FLOOD_FLUSH_CHARS) this.floodUntil = performance.now() + FLOOD_HOLD_MS;
-    const cut = this.unseenPrefix(joined);
     if (cut > 0) {
       this.unseenLines += countLineFeeds(joined.slice(0, cut));
       joined = joined.slice(cut);
     }
+    if (joined.length > MAX_WRITE_CHARS) split();
+    this.inFlight++;
+    const length = cut + joined.length;
+    if (length >= FLOOD_FLUSH_CHARS) this.floodUntil = performance.now() + FLOOD_HOLD_MS;
     const pieces = this.compact ? splitByLines(joined, this.term.cols, MAX_WRITE_LINES) : [joined];
     const doomed = this.doomedPieces(joined, pieces);
     if (pieces.length === 1 && length <= SYNC_PARSE_CHARS) this.parseNextWriteAtOnce();

@@ -70,6 +70,17 @@ describe('EventRedactor', () => {
     expect(next[0]).toMatchObject({ data: 'ls\r', redacted: false });
   });
 
+  it('sees a password prompt at the end of a long chunk (a whole socket read), and the end of it after one', () => {
+    const r = new EventRedactor([]);
+    const log = '\x1b[32mok\x1b[0m build step\r\n'.repeat(2000);
+    r.redact(ev({ type: 'node.output', node: 'n1', data: `${log}Enter passphrase for key: ` }));
+    expect(r.redact(ev({ type: 'node.input', nodes: ['n1'], data: 'hunter2\r', redacted: false }))[0]).toMatchObject({ data: `${REDACTED}\r`, redacted: true });
+    // A long chunk that does not end in a prompt ends the password prompt, even if its tail is blank.
+    r.redact(ev({ type: 'node.output', node: 'n1', data: 'Password: ' }));
+    r.redact(ev({ type: 'node.output', node: 'n1', data: `${log}\x1b[2J\x1b[H${' '.repeat(2000)}` }));
+    expect(r.redact(ev({ type: 'node.input', nodes: ['n1'], data: 'ls\r', redacted: false }))[0]).toMatchObject({ data: 'ls\r', redacted: false });
+  });
+
   it('redacts secrets in every string field and in typed input', () => {
     const r = new EventRedactor(['topsecret']);
     const [diff] = r.redact(ev({ type: 'file.diff', step: 's', block: 'b', node: 'n', path: '/p', existed: false, diff: '+key: topsecret\n', changed: true }));

@@ -81,6 +81,21 @@ describe('PaneTerminal: unparsed start of a flood', () => {
     });
   }
 
+  it('cuts across megabytes waiting at once (more than one xterm write holds), with the same result', async () => {
+    const data = `${flood(40_000, 11)}tail`;
+    expect(data.length).toBeGreaterThan(2 * 1024 * 1024);
+    const slow = pane(80, 12, 3000);
+    const fast = pane(80, 12, 3000);
+    await feedSlowly(slow, data);
+    fast.write(data);
+    await fast.whenIdle();
+    // All but the lines that stay were skipped, not just those of the first megabyte.
+    expect(fast.unseen).toBeGreaterThan(40_000 - 3000 - 12 - 50);
+    expect(fast.lost).toBe(0);
+    expect(fast.parsed).toBe(slow.parsed);
+    expect(everything(fast)).toEqual(everything(slow));
+  }, 60_000);
+
   it('parses all of a plain batch that completes an escape sequence begun in the last one', async () => {
     const slow = pane(200, 12, 3000);
     const fast = pane(200, 12, 3000);
