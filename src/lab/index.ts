@@ -1,5 +1,5 @@
 // The practice lab's public face: life cycle, status, scenarios and its configuration.
-export { labUp, labDown, labReset, labStatus, restartNode, stopNode, type LabStatus, type NodeStatus } from './lab.js';
+export { labUp, labDown, labReset, labStatus, stopNode, type LabStatus, type NodeStatus } from './lab.js';
 export { labConfig, defaultLabDir, NODE_BIN_DIR, type LabConfig, type LabNodeSpec } from './config.js';
 export { LabError } from './errors.js';
 export { stderrProgress, silentProgress, type Progress } from './progress.js';

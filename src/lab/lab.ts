@@ -1,16 +1,15 @@
 // The lab's life cycle: up, down, status, reset. Each step is idempotent so a second `up`
 // only fills in what is missing, and `down` finds leftovers of a crashed run by name.
 import { existsSync, readFileSync, rmSync, mkdirSync } from 'node:fs';
-import { join } from 'node:path';
 import { prepareBinDir } from './bindir.js';
 import type { LabConfig, LabNodeSpec } from './config.js';
 import { labConfig, netnsName } from './config.js';
 import { LabError } from './errors.js';
 import { ensureKeyPair, writeLabFiles } from './files.js';
 import { buildImage, imageReady, rootfsPath } from './image.js';
-import { checkSubnetFree, ensureBridge, ensureNodeNetwork, labNamespaces, labVeths, linkExists, removeAllNetwork, removeNodeNetwork } from './network.js';
+import { checkSubnetFree, ensureBridge, ensureNodeNetwork, labNamespaces, labVeths, linkExists, removeAllNetwork } from './network.js';
 import {
-  bootNode, hostKey, isMounted, labMounts, mountNode, nodeRoot, personalize, stopNodesUnder, unmountAll, waitBooted, wipeNode,
+  bootNode, hostKey, isMounted, labMounts, mountNode, nodeRoot, personalize, stopNodesUnder, unmountAll, waitBooted,
 } from './nodes.js';
 import { withLabLock } from './lock.js';
 import { checkPrereqs } from './prereqs.js';
@@ -174,28 +173,9 @@ export async function labReset(opts: { progress: Progress }): Promise<LabState> 
   });
 }
 
-/** Stops and restarts one node from scratch or as it is; used by scenarios and reset. */
+/** Stops one node's container (scenarios that take a node down). */
 export async function stopNode(cfg: LabConfig, name: string): Promise<void> {
   await stopNodesUnder(cfg, nodeRoot(cfg, name));
-}
-
-export async function restartNode(cfg: LabConfig, name: string, progress: Progress, fresh: boolean): Promise<void> {
-  const n = cfg.nodes.find((x) => x.name === name);
-  if (!n) throw new LabError(`no lab node named ${name}`);
-  await stopNode(cfg, name);
-  if (fresh) {
-    await unmountAll(cfg, join(cfg.nodesDir, name) + '/');
-    await removeNodeNetwork(cfg, n);
-    wipeNode(cfg, name);
-  }
-  const pid = await startNode(cfg, n, progress);
-  await waitBooted(cfg, n, pid);
-  const state = readState(cfg);
-  if (state) {
-    state.nodes = state.nodes.map((x) => (x.name === name ? { ...x, pid } : x));
-    writeState(cfg, state);
-  }
-  writeLabFiles(cfg, cfg.nodes.map((x) => ({ name: x.name, address: x.address, hostKey: hostKey(cfg, x.name) })));
 }
 
 export interface NodeStatus {

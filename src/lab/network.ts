@@ -51,11 +51,6 @@ export async function ensureNodeNetwork(cfg: LabConfig, n: LabNodeSpec): Promise
   await inNs(['route', 'replace', 'default', 'via', cfg.hostAddress]);
 }
 
-export async function removeNodeNetwork(cfg: LabConfig, n: LabNodeSpec): Promise<void> {
-  await run('ip', ['link', 'del', vethName(cfg, n)], { allowFail: true });
-  await run('ip', ['netns', 'del', netnsName(cfg, n.name)], { allowFail: true });
-}
-
 /** Every lab namespace present, including ones a crashed run left behind. */
 export async function labNamespaces(cfg: LabConfig): Promise<string[]> {
   const out = (await run('ip', ['netns', 'list'], { allowFail: true })).stdout;

@@ -1,7 +1,7 @@
 // One lab node: an overlayfs over the shared image and a systemd-nspawn container booting
 // systemd as PID 1 inside the node's network namespace.
 import { spawn } from 'node:child_process';
-import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chownSync, closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import type { LabConfig, LabNodeSpec } from './config.js';
@@ -151,8 +151,4 @@ export async function unmountAll(cfg: LabConfig, only?: string): Promise<void> {
     const r = await run('umount', [m], { allowFail: true });
     if (r.code !== 0) await run('umount', ['-l', m], { allowFail: true });
   }
-}
-
-export function wipeNode(cfg: LabConfig, name: string): void {
-  rmSync(nodeDir(cfg, name), { recursive: true, force: true });
 }
