@@ -237,22 +237,92 @@ export class PaneTerminal {
       split();
       cut = this.unseenPrefix(joined);
     }
+    const batchLength = joined.length;
+    let direct = false;
     if (cut > 0) {
       this.unseenLines += countLineFeeds(joined.slice(0, cut));
       joined = joined.slice(cut);
+      const rest = this.scrollbackAsText(joined);
+      if (rest !== null) {
+        joined = rest;
+        direct = true;
+      }
     }
-    if (joined.length > MAX_WRITE_CHARS) split();
+    let later = 0;
+    if (joined.length > MAX_WRITE_CHARS) {
+      later = joined.length - MAX_WRITE_CHARS;
+      split();
+    }
     this.inFlight++;
-    const length = cut + joined.length;
+    // The characters of the output this write accounts for (the cut and the text lines included).
+    const length = batchLength - later;
     if (length >= FLOOD_FLUSH_CHARS) this.floodUntil = performance.now() + FLOOD_HOLD_MS;
     const pieces = this.compact ? splitByLines(joined, this.term.cols, MAX_WRITE_LINES) : [joined];
     const doomed = this.doomedPieces(joined, pieces);
-    if (pieces.length === 1 && length <= SYNC_PARSE_CHARS) this.parseNextWriteAtOnce();
+    // What scrollbackAsText put in the scrollback must meet its screen in the same turn.
+    if (direct || (pieces.length === 1 && length <= SYNC_PARSE_CHARS)) this.parseNextWriteAtOnce();
     for (let i = 0; i < pieces.length - 1; i++) {
       const cheap = i < doomed;
       this.term.write(pieces[i]!, () => this.capture(cheap));
     }
     this.term.write(pieces[pieces.length - 1]!, () => this.onParsed(length));
+  }
+
+  /**
+   * A flood's tail after the unseen cut (it starts on a fresh line and holds more lines than
+   * the screen and the scrollback), when it is printable ASCII in CR LF lines and the terminal
+   * prints such text plainly (default colours and charset, autowrap on, insert mode off): all
+   * but its last screenful go into the compact scrollback as text, cut at the width like
+   * autowrap cuts them, without xterm parsing them and without copying them back out of its
+   * cells (the two biggest costs of a flood). xterm gets an erased screen, the cursor home and
+   * the last lines; the screen, the scrollback and the cursor come out as if it had parsed
+   * everything (test/terminal/unseen-prefix.test.ts compares them line by line). Returns what
+   * xterm must still parse, or null when the tail does not qualify.
+   */
+  private scrollbackAsText(tail: string): string | null {
+    const compact = this.compact;
+    if (!compact || this.recapture || this.capturedInXterm !== this.term.buffer.normal.baseY || !this.printsPlainly()) return null;
+    if (NOT_ASCII_LINES.test(tail)) return null;
+    const rows = this.term.rows;
+    const cols = this.term.cols;
+    // xterm gets the last rows + 1 complete lines (and the unfinished one after them): they
+    // fill its screen from the top, and what scrolls off follows the text lines in order.
+    let at = tail.length;
+    for (let n = 0; n < rows + 2; n++) {
+      at = at > 0 ? tail.lastIndexOf('\r\n', at - 1) : -1;
+      if (at < 0) return null;
+    }
+    const lines = tail.slice(0, at).split('\r\n');
+    // Only the newest `capacity` rows can stay: find the first line that contributes one.
+    let first = lines.length;
+    for (let need = compact.capacity; first > 0 && need > 0; ) need -= Math.max(1, Math.ceil(lines[--first]!.length / cols));
+    let skip = -compact.capacity;
+    for (let i = first; i < lines.length; i++) skip += Math.max(1, Math.ceil(lines[i]!.length / cols));
+    for (let i = first; i < lines.length; i++) {
+      const line = lines[i]!;
+      for (let x = 0; x < Math.max(1, line.length); x += cols) {
+        if (skip-- > 0) continue;
+        compact.push(trimBlanks(line.slice(x, x + cols)));
+      }
+    }
+    this.unseenLines += lines.length;
+    return `\x1b[2J\x1b[H${tail.slice(at + 2)}`;
+  }
+
+  /** Printable text lands in cells exactly as typed: default attributes and charset, autowrap on, no insert mode. */
+  private printsPlainly(): boolean {
+    const core = (this.term as unknown as {
+      _core?: {
+        _inputHandler?: { _curAttrData?: { fg?: unknown; bg?: unknown } };
+        _charsetService?: { charset?: unknown; glevel?: unknown };
+        coreService?: { decPrivateModes?: { wraparound?: unknown }; modes?: { insertMode?: unknown } };
+      };
+    })._core;
+    const attr = core?._inputHandler?._curAttrData;
+    const charset = core?._charsetService;
+    const modes = core?.coreService;
+    return attr?.fg === 0 && attr.bg === 0 && charset?.charset === undefined && charset?.glevel === 0 &&
+      modes?.decPrivateModes?.wraparound === true && modes.modes?.insertMode === false;
   }
 
   /**
@@ -654,6 +724,16 @@ export function splitByLines(data: string, cols: number, maxLines: number): stri
 
 /** Anything but printable text, CR, LF, tab and backspace (C1 controls included). */
 const NOT_PLAIN = /[\x00-\x07\x0b\x0c\x0e-\x1f\x7f-\x9f]/;
+
+/** Anything but printable ASCII and CR LF line ends (a lone CR or LF, a tab, a backspace). */
+const NOT_ASCII_LINES = /[^\x20-\x7e\r\n]|\r(?!\n)|(?<!\r)\n/;
+
+/** A row of text as the scrollback keeps it: without trailing blanks. */
+function trimBlanks(row: string): string {
+  let end = row.length;
+  while (end > 0 && row.charCodeAt(end - 1) === 32) end--;
+  return end === row.length ? row : row.slice(0, end);
+}
 
 function countLineFeeds(s: string): number {
   let n = 0;

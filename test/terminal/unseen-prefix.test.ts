@@ -81,6 +81,51 @@ describe('PaneTerminal: unparsed start of a flood', () => {
     });
   }
 
+  // Printable ASCII in CR LF lines (what `seq`, `yes` or most logs print): the lines that stay
+  // in the scrollback are kept as text, never parsed; only the last screenful is.
+  function asciiFlood(lines: number, seed: number, cols: number): string {
+    let s = '';
+    let x = seed;
+    for (let i = 0; i < lines; i++) {
+      x = (x * 1103515245 + 12345) % 2 ** 31;
+      const kind = x % 9;
+      // Empty lines, lines of exactly the width (autowrap pending), two widths, trailing blanks.
+      const text =
+        kind === 0 ? '' : kind === 1 ? 'w'.repeat(cols) : kind === 2 ? 'v'.repeat(2 * cols) : kind === 3 ? `${i} trailing   ` : `${i}:${'abcdefghij'.repeat(13).slice(0, x % 130)}`;
+      s += `${text}\r\n`;
+    }
+    return s;
+  }
+
+  for (const [cols, before, tail, label] of [
+    [50, '\x1b[1;32mprompt$\x1b[0m seq\r\n\x1b[44mblue\x1b[0m\r\nhalf a line', 'last line, no newline', 'wrapped lines, a cursor mid-line before'],
+    [200, '\x1b[2J\x1b[H$ yes', '', 'no wraps, cursor at the top before, ends with CR LF'],
+    [40, '\x1b[31mred left on: ', 'end', 'a colour left on: parsed the usual way'],
+    [40, '\x1b(0', 'end', 'line-drawing charset: parsed the usual way'],
+  ] as const) {
+    it(`keeps a plain ASCII flood's scrollback as text, with the same result as parsing it all (${label})`, async () => {
+      const data = asciiFlood(12_000, 3, cols) + tail;
+      const slow = pane(cols, 12, 3000);
+      const fast = pane(cols, 12, 3000);
+      for (const p of [slow, fast]) {
+        p.write(before);
+        await p.whenIdle();
+      }
+      await feedSlowly(slow, data);
+      fast.write(data);
+      await fast.whenIdle();
+      const plain = !before.includes('\x1b[31m') && !before.includes('\x1b(0');
+      // As text: all but the last screenful or so was never parsed.
+      if (plain) expect(fast.unseen).toBeGreaterThan(12_000 - 12 - 4);
+      else expect(fast.unseen).toBeLessThan(12_000 - 3000 + 50);
+      expect(fast.lost).toBe(0);
+      expect(fast.parsed).toBe(slow.parsed);
+      const want = everything(slow);
+      expect(want.length).toBe(3000 + 12 + 1);
+      expect(everything(fast)).toEqual(want);
+    });
+  }
+
   it('cuts across megabytes waiting at once (more than one xterm write holds), with the same result', async () => {
     const data = `${flood(40_000, 11)}tail`;
     expect(data.length).toBeGreaterThan(2 * 1024 * 1024);
