@@ -80,7 +80,8 @@ export function describeChanges(step: PlannedStep): string[] {
   if (commands > 0) out.push(`run ${plural(commands, 'command block')} ${onNodes([...commandNodes])}`);
   if (step.gates.length > 0) {
     const gateNodes = [...new Set(step.gates.flatMap((g) => g.nodes))];
-    out.push(`then check ${plural(step.gates.length, 'gate')} ${onNodes(gateNodes)}`);
+    // "then" only after something the step does first.
+    out.push(`${out.length > 0 ? 'then check' : 'check'} ${plural(step.gates.length, 'gate')} ${onNodes(gateNodes)}`);
   }
   return out;
 }

@@ -72,7 +72,7 @@ describe('describeChanges', () => {
     expect(out.steps.map((s) => s.changes)).toEqual([
       ['as the engine says'],
       ['run 1 command block on 3 nodes'],
-      ['then check 1 gate on 3 nodes'],
+      ['check 1 gate on 3 nodes'],
       ['write /tmp/e2e-t-dir/greeting.conf on 3 nodes', 'then check 1 gate on 3 nodes'],
     ]);
     const other: LockstepEvent = { t: 1, type: 'node.connected', node: 'controller0' };
