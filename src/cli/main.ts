@@ -27,6 +27,7 @@ const modules: (() => Promise<{ register: Registrar }>)[] = [
   () => import('./plan.js'),
   () => import('./run.js'),
   () => import('./rollback.js'),
+  () => import('./backups.js'),
   () => import('./lab.js'),
   () => import('./certs.js'),
   () => import('./verify.js'),

@@ -14,6 +14,7 @@ import { loadInventory, type Inventory, type Node } from '../inventory/index.js'
 import { decodeRecording, defaultRecordingPath, RecordingError, type DecodedRecording, type PreviousRecording } from '../record/index.js';
 import { buildPlan, hasErrors, loadRunbooks, type Plan } from '../runbook/index.js';
 import type { BackupConfig, SanChecker } from '../steps/index.js';
+import { backupRootOf } from '../steps/backup-sets.js';
 import { connectLocal, connectSsh, HostKeyError, type NodeSession } from '../transport/index.js';
 import { printDiagnostics } from './diagnostics.js';
 import { UserError } from './errors.js';
@@ -215,7 +216,7 @@ function prepareResume(
 export function backupConfig(recordPath: string, inventory: Inventory): BackupConfig {
   const byName = new Map(inventory.nodes.map((n) => [n.name, n]));
   const sessionId = `${basename(recordPath).replace(/\.jsonl$/, '')}-${randomBytes(3).toString('hex')}`;
-  return { sessionId, root: (node) => byName.get(node)?.vars.lockstep_backup_dir ?? process.env.LOCKSTEP_BACKUP_DIR ?? undefined };
+  return { sessionId, root: (node) => backupRootOf(byName.get(node)?.vars) };
 }
 
 export async function runCommand(paths: string[], opts: RunOptions): Promise<number> {
