@@ -40,6 +40,20 @@ async function feedSlowly(p: PaneTerminal, data: string): Promise<void> {
   }
 }
 
+/** Two panes shown `before`, then `data`: one fed slowly (nothing skipped), one in one write. */
+async function slowAndFast(cols: number, scrollback: number, before: string, data: string): Promise<{ slow: PaneTerminal; fast: PaneTerminal }> {
+  const slow = pane(cols, 12, scrollback);
+  const fast = pane(cols, 12, scrollback);
+  for (const p of [slow, fast]) {
+    p.write(before);
+    await p.whenIdle();
+  }
+  await feedSlowly(slow, data);
+  fast.write(data);
+  await fast.whenIdle();
+  return { slow, fast };
+}
+
 // Lines of varied length (some wrap at 50 columns), tabs and backspaces, CR LF endings.
 function flood(lines: number, seed: number): string {
   let s = '';
@@ -62,15 +76,7 @@ describe('PaneTerminal: unparsed start of a flood', () => {
       // A coloured prompt and a cursor in the middle of a line before the flood.
       const before = '\x1b[1;32mprompt$\x1b[0m seq\r\n\x1b[44mblue\x1b[0m\r\nhalf a line';
       const data = `${flood(12_000, 7)}last line, no newline`;
-      const slow = pane(cols, 12, scrollback);
-      const fast = pane(cols, 12, scrollback);
-      for (const p of [slow, fast]) {
-        p.write(before);
-        await p.whenIdle();
-      }
-      await feedSlowly(slow, data);
-      fast.write(data);
-      await fast.whenIdle();
+      const { slow, fast } = await slowAndFast(cols, scrollback, before, data);
       expect(slow.unseen).toBe(0);
       expect(fast.unseen).toBeGreaterThan(12_000 - scrollback - 12 - 50);
       expect(fast.lost).toBe(0);
@@ -105,15 +111,7 @@ describe('PaneTerminal: unparsed start of a flood', () => {
   ] as const) {
     it(`keeps a plain ASCII flood's scrollback as text, with the same result as parsing it all (${label})`, async () => {
       const data = asciiFlood(12_000, 3, cols) + tail;
-      const slow = pane(cols, 12, 3000);
-      const fast = pane(cols, 12, 3000);
-      for (const p of [slow, fast]) {
-        p.write(before);
-        await p.whenIdle();
-      }
-      await feedSlowly(slow, data);
-      fast.write(data);
-      await fast.whenIdle();
+      const { slow, fast } = await slowAndFast(cols, 3000, before, data);
       const plain = !before.includes('\x1b[31m') && !before.includes('\x1b(0');
       // As text: all but the last screenful or so was never parsed.
       if (plain) expect(fast.unseen).toBeGreaterThan(12_000 - 12 - 4);
@@ -129,11 +127,7 @@ describe('PaneTerminal: unparsed start of a flood', () => {
   it('cuts across megabytes waiting at once (more than one xterm write holds), with the same result', async () => {
     const data = `${flood(40_000, 11)}tail`;
     expect(data.length).toBeGreaterThan(2 * 1024 * 1024);
-    const slow = pane(80, 12, 3000);
-    const fast = pane(80, 12, 3000);
-    await feedSlowly(slow, data);
-    fast.write(data);
-    await fast.whenIdle();
+    const { slow, fast } = await slowAndFast(80, 3000, '', data);
     // All but the lines that stay were skipped, not just those of the first megabyte.
     expect(fast.unseen).toBeGreaterThan(40_000 - 3000 - 12 - 50);
     expect(fast.lost).toBe(0);
