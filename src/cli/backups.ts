@@ -3,25 +3,16 @@
 // shell that runs on the nodes comes from src/steps/backup-sets.ts.
 import { userInfo } from 'node:os';
 import type { Command } from 'commander';
-import { loadInventory, type Inventory, type Node } from '../inventory/index.js';
+import type { Inventory, Node } from '../inventory/index.js';
 import { backupRootOf, listBackupSetsScript, parseBackupSets, removeBackupSetsScript, setsToPrune, type BackupSet } from '../steps/backup-sets.js';
 import { connectLocal, connectSsh, type NodeSession } from '../transport/index.js';
 import { shQuote } from '../transport/shell-protocol.js';
+import { inventoryOrFail } from './diagnostics.js';
 import { UserError } from './errors.js';
 
 interface Options {
   inventory: string;
   nodes?: string;
-}
-
-function inventoryOf(file: string): Inventory {
-  const loaded = loadInventory(file);
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-  if (!loaded.value || errors.length) {
-    const lines = (errors.length ? errors : loaded.diagnostics).map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}${d.hint ? `; ${d.hint}` : ''}`);
-    throw new UserError(lines.join('\n'));
-  }
-  return loaded.value;
 }
 
 function selected(inv: Inventory, file: string, names: string | undefined): Node[] {
@@ -77,7 +68,7 @@ export function register(program: Command): void {
     .requiredOption('-i, --inventory <file>', 'inventory of the nodes')
     .option('--nodes <names>', 'only these nodes (comma-separated)')
     .action(async (o: Options) => {
-      const inv = inventoryOf(o.inventory);
+      const inv = inventoryOrFail(o.inventory);
       const out: string[] = [];
       const ok = await eachNode(inv, selected(inv, o.inventory, o.nodes), async (s, n, root) => {
         const sets = parseBackupSets(await asRoot(s, n, listBackupSetsScript(root)));
@@ -97,7 +88,7 @@ export function register(program: Command): void {
     .action(async (o: Options & { keep: string; yes?: boolean }) => {
       if (!/^\d+$/.test(o.keep)) throw new UserError(`--keep ${o.keep}: give a whole number of sets to keep (0 removes all)`);
       const keep = Number(o.keep);
-      const inv = inventoryOf(o.inventory);
+      const inv = inventoryOrFail(o.inventory);
       const out: string[] = [];
       let removed = 0;
       const ok = await eachNode(inv, selected(inv, o.inventory, o.nodes), async (s, n, root) => {

@@ -96,16 +96,10 @@ async function offline(o: CheckOptions, now: Date): Promise<CheckReport> {
 }
 
 async function cluster(o: CheckOptions, now: Date): Promise<CheckReport> {
-  const { loadInventory } = await import('../inventory/index.js');
+  const { inventoryOrFail } = await import('./diagnostics.js');
   const { connectLocal, connectSsh } = await import('../transport/index.js');
   const file = o.inventory as string;
-  const loaded = loadInventory(file);
-  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
-  if (!loaded.value || errors.length) {
-    const lines = (errors.length ? errors : loaded.diagnostics).map((d) => `${d.file}:${d.line}:${d.column}: ${d.message}${d.hint ? `; ${d.hint}` : ''}`);
-    throw new UserError(lines.join('\n'));
-  }
-  const inv = loaded.value;
+  const inv = inventoryOrFail(file);
   const members = inv.groups[o.group];
   if (!members || members.length === 0) {
     const groups = Object.keys(inv.groups).filter((g) => g !== 'all');

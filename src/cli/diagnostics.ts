@@ -1,6 +1,8 @@
 // Printing diagnostics the way compilers do: `file:line:col: severity: message; what to do`.
+import { loadInventory, type Inventory } from '../inventory/index.js';
 import { sortDiagnostics } from '../runbook/index.js';
 import type { Diagnostic } from '../runbook/index.js';
+import { UserError } from './errors.js';
 
 export function formatDiagnostic(d: Diagnostic): string {
   return `${d.file}:${d.line}:${d.column}: ${d.severity}: ${d.message}${d.hint ? `; ${d.hint}` : ''}`;
@@ -29,4 +31,12 @@ export function printDiagnostics(list: Diagnostic[], out: NodeJS.WritableStream)
   const unique = uniqueDiagnostics(list);
   for (const d of unique) out.write(`${formatDiagnostic(d)}\n`);
   return unique.some((d) => d.severity === 'error');
+}
+
+/** The inventory at `file` for a command that only needs its nodes: its errors as file:line:col, or it. */
+export function inventoryOrFail(file: string): Inventory {
+  const loaded = loadInventory(file);
+  const errors = loaded.diagnostics.filter((d) => d.severity === 'error');
+  if (!loaded.value || errors.length) throw new UserError((errors.length ? errors : loaded.diagnostics).map(formatDiagnostic).join('\n'));
+  return loaded.value;
 }
