@@ -36,7 +36,7 @@ async function asRoot(session: NodeSession, node: Node, script: string): Promise
   return r.stdout.toString('utf8');
 }
 
-/** Connects to each node in turn (few commands, no hurry), runs `work`, and reports per node. */
+/** Connects to every node at once, runs `work` on each, and reports a failing node on stderr (the others go on). */
 async function eachNode(inv: Inventory, nodes: Node[], work: (s: NodeSession, n: Node, root: string) => Promise<void>): Promise<boolean> {
   let ok = true;
   await Promise.all(
