@@ -40,9 +40,12 @@ export function parseBackupSets(stdout: string): BackupSet[] {
   return sets;
 }
 
-/** A directory name lockstep could have made (no path separators, no dot names, no shell-special characters). */
+/**
+ * A directory that can be a set: named after a recording (`--record` may give any name), but
+ * never `.`, `..` or a hidden name, and nothing that is not a single path element.
+ */
 export function isSessionName(name: string): boolean {
-  return /^[A-Za-z0-9][A-Za-z0-9._+-]*$/.test(name);
+  return /^[^./\t\n\0][^/\t\n\0]*$/.test(name);
 }
 
 /** The sets to remove so that the newest `keep` stay (newest by time changed, then by name). */
